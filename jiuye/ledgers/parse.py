@@ -1,0 +1,184 @@
+"""Cell parsing and per-table checks of an exchange-format input (exchange.md).
+
+``parse_tables`` turns raw tables into parsed rows (one dict of typed values per
+row, only for the columns the input has), deduplicating identical rows and
+reporting every problem of a single row or of two rows with one key.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from jiuye.ledgers import idnumber
+from jiuye.ledgers.reader import Problem, RawTable, cell_text
+from jiuye.ledgers.schema import TABLE_BY_NAME, Table
+
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})( 00:00:00)?$")
+_INT_RE = re.compile(r"^[+-]?\d+$")
+_CODE_RE = re.compile(r"^\d{12}$")
+_FORMULA_ESCAPE = re.compile(r"^'[=+\-@]")
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict
+
+    def get(self, column, default=None):
+        return self.values.get(column, default)
+
+
+@dataclass
+class ParsedTable:
+    table: Table
+    present: tuple[str, ...]
+    rows: list[Row]
+    source: str
+
+
+class CellError(ValueError):
+    pass
+
+
+def unescape(text: str) -> str:
+    """A cell written as ' followed by = + - @ is read without the '."""
+    return text[1:] if _FORMULA_ESCAPE.match(text) else text
+
+
+def parse_date(raw) -> dt.date | None:
+    if isinstance(raw, dt.datetime):
+        if raw.time() != dt.time(0, 0):
+            raise CellError("日期不能带时间 / a date must not carry a time of day")
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    text = unescape(cell_text(raw))
+    if not text:
+        return None
+    match = _DATE_RE.match(text)
+    if not match:
+        raise CellError(f"日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD: {text!r}")
+    try:
+        return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise CellError(f"不是有效日期 / not a real date: {text!r}") from None
+
+
+def parse_int(raw) -> int | None:
+    if isinstance(raw, bool):
+        raise CellError(f"不是整数 / not an integer: {raw!r}")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        if raw.is_integer():
+            return int(raw)
+        raise CellError(f"不是整数 / not an integer: {raw!r}")
+    text = unescape(cell_text(raw))
+    if not text:
+        return None
+    if not _INT_RE.match(text):
+        raise CellError(f"不是整数 / not an integer: {text!r}")
+    return int(text)
+
+
+def parse_cell(column, raw):
+    kind = column.kind
+    if kind == "date":
+        return parse_date(raw)
+    if kind == "int":
+        return parse_int(raw)
+    text = unescape(cell_text(raw))
+    if kind == "enum":
+        if text and text not in column.values:
+            raise CellError(f"取值不在列表中 / value not in the list ({'、'.join(column.values)}): {text!r}")
+        return text
+    if kind == "multi":
+        parts = [p.strip() for p in re.split("[;；]", text) if p.strip()]
+        bad = [p for p in parts if p not in column.values]
+        if bad:
+            raise CellError(f"取值不在列表中 / value not in the list ({'、'.join(column.values)}): {'、'.join(bad)}")
+        return tuple(dict.fromkeys(parts))
+    if kind == "community_code":
+        if text and not _CODE_RE.match(text):
+            raise CellError(f"社区代码须为 12 位数字 / community code must have 12 digits: {text!r}")
+        return text
+    if kind == "id_number":
+        return idnumber.normalize(text)
+    return text
+
+
+def _blank(value) -> bool:
+    return value is None or value == "" or value == ()
+
+
+def parse_tables(raw_tables: list[RawTable], problems: list[Problem], warnings: list[str]) -> dict[str, ParsedTable]:
+    parsed: dict[str, ParsedTable] = {}
+    for raw in raw_tables:
+        table = TABLE_BY_NAME[raw.name]
+        known = set(table.column_names)
+        positions: dict[str, int] = {}
+        ignored_positions: list[int] = []
+        header_ok = True
+        for index, header in enumerate(raw.headers):
+            if not header:
+                ignored_positions.append(index)
+            elif header not in known:
+                problems.append(Problem(raw.name, 1, header, "未知列 / unknown column"))
+                header_ok = False
+            elif header in positions:
+                problems.append(Problem(raw.name, 1, header, "列重复 / duplicate column"))
+                header_ok = False
+            else:
+                positions[header] = index
+        for column in table.columns:
+            if column.required and column.name not in positions:
+                problems.append(Problem(raw.name, None, column.name, "缺少必填列 / required column missing"))
+                header_ok = False
+        if not header_ok:
+            continue
+        present = tuple(c for c in table.column_names if c in positions)
+        rows: list[Row] = []
+        seen: dict[tuple, Row] = {}
+        for number, cells in raw.rows:
+            if all(_blank(cell_text(c)) for c in cells):
+                continue
+            stray = [i for i in range(len(cells)) if (i in ignored_positions or i >= len(raw.headers)) and cell_text(cells[i])]
+            if stray:
+                warnings.append(f"{raw.name} 第{number}行：无表头的单元格已忽略 / cells without a header ignored")
+            values = {}
+            row_ok = True
+            for name in present:
+                column = table.column(name)
+                index = positions[name]
+                raw_value = cells[index] if index < len(cells) else None
+                try:
+                    value = parse_cell(column, raw_value)
+                except CellError as exc:
+                    problems.append(Problem(raw.name, number, name, str(exc)))
+                    row_ok = False
+                    continue
+                if column.required and _blank(value):
+                    problems.append(Problem(raw.name, number, name, "必填项为空 / required value is blank"))
+                    row_ok = False
+                    continue
+                values[name] = value
+            if not row_ok:
+                continue
+            row = Row(number, values)
+            key = tuple(values.get(k) for k in (table.key or present))
+            first = seen.get(key)
+            if first is not None:
+                if first.values != values:
+                    problems.append(
+                        Problem(
+                            raw.name,
+                            number,
+                            None,
+                            f"与第 {first.number} 行的键相同但内容不同 / same key as row {first.number} with different values",
+                        )
+                    )
+                continue
+            seen[key] = row
+            rows.append(row)
+        parsed[raw.name] = ParsedTable(table, present, rows, raw.source)
+    return parsed

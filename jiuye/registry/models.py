@@ -1,0 +1,204 @@
+"""The register: households, persons and their dated facts (exchange.md's tables).
+
+Every model holding citizens' data is read through ``objects.for_user(user)``,
+which restricts it to the user's divisions (deny by default).
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from jiuye.registry import vocab
+from jiuye.registry.scoping import ScopedManager
+
+
+class Household(models.Model):
+    code = models.CharField(_("家庭编号"), max_length=64, unique=True)
+    community = models.ForeignKey(
+        "divisions.Division", on_delete=models.PROTECT, related_name="households", verbose_name=_("社区")
+    )
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+    hukou = models.CharField(_("户口性质"), max_length=4, choices=vocab.choices(vocab.HUKOU))
+
+    objects = ScopedManager("community__code")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("家庭")
+        verbose_name_plural = _("家庭")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Person(models.Model):
+    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    name = models.CharField(_("姓名"), max_length=100)
+    sex = models.CharField(_("性别"), max_length=1, choices=vocab.choices(vocab.SEX))
+    birth_date = models.DateField(_("出生日期"))
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("家庭")
+    )
+    relation = models.CharField(_("与户主关系"), max_length=4, blank=True, choices=vocab.choices(vocab.RELATION))
+    education = models.CharField(_("文化程度"), max_length=8, blank=True, choices=vocab.choices(vocab.EDUCATION))
+    residence_start = models.DateField(_("居住起始日期"))
+    residence_end = models.DateField(_("居住终止日期"), null=True, blank=True)
+    categories = models.CharField(_("人员类别"), max_length=100, blank=True, help_text=_("以;分隔"))
+    retirement_category = models.CharField(_("退休年龄类别"), max_length=2, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=40, blank=True)
+    skills = models.TextField(_("技能"), blank=True)
+
+    objects = ScopedManager("household__community__code")
+    history = HistoricalRecords(excluded_fields=["id_number", "phone"])
+
+    class Meta:
+        ordering = ["id_number"]
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def category_list(self) -> list[str]:
+        return [c for c in self.categories.split(";") if c]
+
+
+class StatusEpisode(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="statuses")
+    status = models.CharField(_("状态"), max_length=8, choices=vocab.choices(vocab.STATUS))
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"), null=True, blank=True)
+    employment_form = models.CharField(
+        _("就业形式"), max_length=8, blank=True, choices=vocab.choices(vocab.EMPLOYMENT_FORM)
+    )
+    employer_name = models.CharField(_("单位名称"), max_length=200, blank=True)
+    unemployment_reason = models.CharField(
+        _("失业原因"), max_length=8, blank=True, choices=vocab.choices(vocab.UNEMPLOYMENT_REASON)
+    )
+
+    objects = ScopedManager("person__household__community__code")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["person_id", "start"]
+        constraints = [models.UniqueConstraint(fields=["person", "start"], name="status_person_start_uniq")]
+        verbose_name = _("就业状态")
+        verbose_name_plural = _("就业状态")
+
+
+class UnemploymentRegistration(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="registrations")
+    registered_on = models.DateField(_("登记日期"))
+    cancelled_on = models.DateField(_("注销日期"), null=True, blank=True)
+    cancel_reason = models.CharField(
+        _("注销原因"), max_length=4, blank=True, choices=vocab.choices(vocab.CANCEL_REASON)
+    )
+
+    objects = ScopedManager("person__household__community__code")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["person_id", "registered_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "registered_on"], name="registration_person_date_uniq")
+        ]
+        verbose_name = _("失业登记")
+        verbose_name_plural = _("失业登记")
+
+
+class DibaoEpisode(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="dibao")
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"), null=True, blank=True)
+
+    objects = ScopedManager("household__community__code")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["household_id", "start"]
+        constraints = [models.UniqueConstraint(fields=["household", "start"], name="dibao_household_start_uniq")]
+        verbose_name = _("低保")
+        verbose_name_plural = _("低保")
+
+
+class ServiceRecord(models.Model):
+    """A service given to a person. Its key is the whole row (``row_hash``)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="services")
+    date = models.DateField(_("服务日期"))
+    service_type = models.CharField(_("服务类型"), max_length=8, choices=vocab.choices(vocab.SERVICE_TYPE))
+    handler = models.CharField(_("经办人"), max_length=100, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+    row_hash = models.CharField(max_length=40, unique=True, editable=False)
+
+    objects = ScopedManager("person__household__community__code")
+    history = HistoricalRecords(excluded_fields=["row_hash"])
+
+    class Meta:
+        ordering = ["person_id", "date", "service_type"]
+        indexes = [models.Index(fields=["person", "service_type", "date"], name="service_person_type_date")]
+        verbose_name = _("服务记录")
+        verbose_name_plural = _("服务记录")
+
+
+class Complaint(models.Model):
+    """A complaint against a community. Its key is the whole row (``row_hash``)."""
+
+    community = models.ForeignKey("divisions.Division", on_delete=models.PROTECT, related_name="complaints")
+    date = models.DateField(_("投诉日期"))
+    valid = models.BooleanField(_("是否有效"))
+    content = models.TextField(_("内容"), blank=True)
+    row_hash = models.CharField(max_length=40, unique=True, editable=False)
+
+    objects = ScopedManager("community__code")
+    history = HistoricalRecords(excluded_fields=["row_hash"])
+
+    class Meta:
+        ordering = ["community_id", "date"]
+        verbose_name = _("投诉")
+        verbose_name_plural = _("投诉")
+
+
+class Target(models.Model):
+    """A yearly target (目标任务) of a community."""
+
+    community = models.ForeignKey("divisions.Division", on_delete=models.PROTECT, related_name="targets")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    indicator = models.CharField(_("指标"), max_length=100)
+    target = models.IntegerField(_("目标值"))
+    actual = models.IntegerField(_("实际值"), null=True, blank=True)
+
+    objects = ScopedManager("community__code")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["community_id", "year", "indicator"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "year", "indicator"], name="target_key_uniq")
+        ]
+        verbose_name = _("目标任务")
+        verbose_name_plural = _("目标任务")
+
+
+class OrganizationRecord(models.Model):
+    """A community's organization (组织建设) for one year; blank cells stay None."""
+
+    community = models.ForeignKey("divisions.Division", on_delete=models.PROTECT, related_name="organization")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    service_station = models.BooleanField(_("服务站"), null=True)
+    staff_count = models.IntegerField(_("专职人员数"), null=True, blank=True)
+    staff_funds = models.BooleanField(_("人员经费"), null=True)
+    work_funds = models.BooleanField(_("工作经费"), null=True)
+    premises = models.BooleanField(_("固定场所"), null=True)
+    facilities = models.BooleanField(_("办公服务设施"), null=True)
+
+    objects = ScopedManager("community__code")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["community_id", "year"]
+        constraints = [models.UniqueConstraint(fields=["community", "year"], name="organization_key_uniq")]
+        verbose_name = _("组织建设")
+        verbose_name_plural = _("组织建设")

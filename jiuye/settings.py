@@ -1,0 +1,168 @@
+"""Settings, all from environment variables (see README "Configuration").
+
+With nothing set, jiuye runs in development mode on an SQLite file under ./var/,
+with a local secret generated there. JIUYE_PRODUCTION=1 refuses to start without
+a secret key, allowed hosts and the field-encryption key.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("JIUYE_VAR_DIR", Path.cwd() / "var")).resolve()
+
+PRODUCTION = os.environ.get("JIUYE_PRODUCTION", "") in {"1", "true", "yes"}
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def _local_secret(filename: str) -> str:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / filename
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50), encoding="ascii")
+        path.chmod(0o600)
+    return path.read_text(encoding="ascii").strip()
+
+
+if PRODUCTION:
+    missing = [
+        name
+        for name in ("JIUYE_SECRET_KEY", "JIUYE_ALLOWED_HOSTS", "JIUYE_FIELD_KEY")
+        if not os.environ.get(name)
+    ]
+    if missing:
+        raise ImproperlyConfigured(
+            "JIUYE_PRODUCTION=1 requires " + ", ".join(missing) + " (生产模式必须设置这些环境变量)"
+        )
+    SECRET_KEY = os.environ["JIUYE_SECRET_KEY"]
+    FIELD_KEY = os.environ["JIUYE_FIELD_KEY"]
+    DEVELOPMENT_MODE = False
+else:
+    SECRET_KEY = os.environ.get("JIUYE_SECRET_KEY") or _local_secret("secret_key")
+    FIELD_KEY = os.environ.get("JIUYE_FIELD_KEY") or _local_secret("field_key")
+    DEVELOPMENT_MODE = not os.environ.get("JIUYE_SECRET_KEY")
+
+DEBUG = os.environ.get("JIUYE_DEBUG", "0" if PRODUCTION else "1") in {"1", "true", "yes"}
+ALLOWED_HOSTS = _env_list("JIUYE_ALLOWED_HOSTS") or ([] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = _env_list("JIUYE_CSRF_TRUSTED_ORIGINS")
+
+DATABASE_URL = os.environ.get("JIUYE_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'jiuye.sqlite3'}"
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    if _db["NAME"] not in ("", ":memory:"):
+        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    _db.setdefault("OPTIONS", {}).update(
+        {
+            # WAL lets the web pages read while an import writes.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        }
+    )
+    _db.setdefault("TEST", {})["NAME"] = os.environ.get("JIUYE_TEST_SQLITE_NAME") or None
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "simple_history",
+    "jiuye.audit",
+    "jiuye.divisions",
+    "jiuye.accounts",
+    "jiuye.registry",
+    "jiuye.ledgers",
+    "jiuye.standards",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "jiuye.urls"
+WSGI_APPLICATION = "jiuye.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = os.environ.get("JIUYE_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "media"
+
+SESSION_COOKIE_AGE = int(os.environ.get("JIUYE_SESSION_SECONDS", 8 * 3600))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = os.environ.get("JIUYE_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = int(os.environ.get("JIUYE_HSTS_SECONDS", 31536000))
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Import limits (exchange.md: files over the deployment's limits are rejected).
+JIUYE_IMPORT_MAX_FILE_BYTES = int(os.environ.get("JIUYE_IMPORT_MAX_FILE_BYTES", 512 * 1024 * 1024))
+JIUYE_IMPORT_MAX_XLSX_UNCOMPRESSED = int(
+    os.environ.get("JIUYE_IMPORT_MAX_XLSX_UNCOMPRESSED", 2 * 1024 * 1024 * 1024)
+)
+JIUYE_IMPORT_MAX_XLSX_RATIO = int(os.environ.get("JIUYE_IMPORT_MAX_XLSX_RATIO", 200))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("JIUYE_LOG_LEVEL", "WARNING")},
+}
+
+# The deployment's city (the root of the division tree) and its reference data.
+JIUYE_CITY_CODE = os.environ.get("JIUYE_CITY_CODE", "500000")
+JIUYE_CITY_NAME = os.environ.get("JIUYE_CITY_NAME", "重庆市")

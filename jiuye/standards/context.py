@@ -1,0 +1,274 @@
+"""The facts an evaluation reads, loaded set-wise into arrays, and what every
+standard derives from them (status at D, working age, spells).
+
+One query per table, restricted to the communities evaluated and to facts dated
+on or before D; dates arrive as day numbers computed by the database.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from jiuye.divisions.models import Division, Level
+from jiuye.registry import models as m
+from jiuye.registry import vocab
+from jiuye.standards.calendar import WorkdayCalendar
+from jiuye.standards.dates import OPEN, add_months, to_day
+
+STATUS_CODES = {s: i for i, s in enumerate(vocab.STATUS)}
+EMPLOYED = STATUS_CODES[vocab.EMPLOYED]
+UNEMPLOYED = STATUS_CODES[vocab.UNEMPLOYED]
+NOT_WILLING = STATUS_CODES[vocab.NOT_WILLING]
+UNKNOWN = -1
+
+
+def _day_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({column} - DATE '1970-01-01')"
+    return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
+
+
+def _q(alias: str, column: str) -> str:
+    return f"{alias}.{connection.ops.quote_name(column)}"
+
+
+def _frame(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    return frame
+
+
+def _days(series: pd.Series, open_value=OPEN) -> np.ndarray:
+    return series.fillna(open_value).to_numpy(dtype=np.int64)
+
+
+@dataclass
+class Context:
+    as_of: dt.date
+    params: dict
+    calendar: WorkdayCalendar
+    D: int = 0
+    p_start: int = 0
+    communities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    persons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    households: pd.DataFrame = field(default_factory=pd.DataFrame)
+    statuses: pd.DataFrame = field(default_factory=pd.DataFrame)
+    registrations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    dibao: pd.DataFrame = field(default_factory=pd.DataFrame)
+    services: pd.DataFrame = field(default_factory=pd.DataFrame)
+    complaints: pd.DataFrame = field(default_factory=pd.DataFrame)
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    organization: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cache: dict = field(default_factory=dict)
+
+    @property
+    def n_communities(self) -> int:
+        return len(self.communities)
+
+
+def period_start(as_of: dt.date, params: dict) -> dt.date:
+    """First day of P: the day after D − period (``D − 1 year < t ≤ D``)."""
+    from dateutil.relativedelta import relativedelta
+
+    return as_of - relativedelta(months=params["period_months"]) + dt.timedelta(days=1)
+
+
+def load_context(as_of: dt.date, params: dict, prefix: str = "", calendar: WorkdayCalendar | None = None) -> Context:
+    ctx = Context(as_of=as_of, params=params, calendar=calendar or WorkdayCalendar.from_database())
+    ctx.D = to_day(as_of)
+    ctx.p_start = to_day(period_start(as_of, params))
+    D = as_of.isoformat()
+    like = prefix + "%"
+
+    div = Division._meta.db_table
+    hh = m.Household._meta.db_table
+    pe = m.Person._meta.db_table
+    comms = _frame(
+        f"SELECT id, code, name, zone_id FROM {div} WHERE level = %s AND code LIKE %s ORDER BY code",
+        [Level.COMMUNITY, like],
+        ["id", "code", "name", "zone_id"],
+    )
+    comms["idx"] = np.arange(len(comms))
+    ctx.communities = comms
+    comm_index = dict(zip(comms["id"], comms["idx"], strict=True))
+
+    households = _frame(
+        f"SELECT h.id, h.community_id, h.hukou FROM {hh} h JOIN {div} c ON c.id = h.community_id WHERE c.code LIKE %s",
+        [like],
+        ["id", "community_id", "hukou"],
+    )
+    households["comm"] = households["community_id"].map(comm_index).astype(np.int64)
+    households["urban"] = households["hukou"] == "城镇"
+    ctx.households = households.set_index("id")
+
+    scope_join = f"JOIN {hh} h ON h.id = p.household_id JOIN {div} c ON c.id = h.community_id"
+    persons = _frame(
+        f"SELECT p.id, p.household_id, p.sex, {_day_sql('p.birth_date')}, {_day_sql('p.residence_start')}, "
+        f"{_day_sql('p.residence_end')}, p.categories, p.retirement_category, p.name "
+        f"FROM {pe} p {scope_join} WHERE c.code LIKE %s",
+        [like],
+        ["id", "hh", "sex", "birth", "res_start", "res_end", "categories", "ret_cat", "name"],
+    )
+    persons["birth"] = _days(persons["birth"])
+    persons["res_start"] = _days(persons["res_start"])
+    persons["res_end"] = _days(persons["res_end"])
+    persons["male"] = persons["sex"] == "男"
+    persons["comm"] = ctx.households["comm"].reindex(persons["hh"]).to_numpy()
+    persons = persons.set_index("id")
+    _working_age(persons, params)
+    ctx.persons = persons
+
+    st = m.StatusEpisode._meta.db_table
+    statuses = _frame(
+        f"SELECT s.person_id, s.status, {_day_sql('s.start')}, {_day_sql(_q('s', 'end'))} FROM {st} s "
+        f"JOIN {pe} p ON p.id = s.person_id {scope_join} WHERE c.code LIKE %s AND s.start <= %s",
+        [like, D],
+        ["person", "status", "start", "end"],
+    )
+    statuses["status"] = statuses["status"].map(STATUS_CODES).fillna(UNKNOWN).astype(np.int64)
+    statuses["start"] = _days(statuses["start"])
+    statuses["end"] = _days(statuses["end"])
+    ctx.statuses = _with_spells(statuses)
+
+    reg = m.UnemploymentRegistration._meta.db_table
+    registrations = _frame(
+        f"SELECT r.id, r.person_id, {_day_sql('r.registered_on')}, {_day_sql('r.cancelled_on')} FROM {reg} r "
+        f"JOIN {pe} p ON p.id = r.person_id {scope_join} WHERE c.code LIKE %s AND r.registered_on <= %s",
+        [like, D],
+        ["id", "person", "registered", "cancelled"],
+    )
+    registrations["registered"] = _days(registrations["registered"])
+    registrations["cancelled"] = _days(registrations["cancelled"])
+    ctx.registrations = registrations
+
+    db = m.DibaoEpisode._meta.db_table
+    dibao = _frame(
+        f"SELECT d.household_id, {_day_sql('d.start')}, {_day_sql(_q('d', 'end'))} FROM {db} d "
+        f"JOIN {hh} h ON h.id = d.household_id JOIN {div} c ON c.id = h.community_id "
+        f"WHERE c.code LIKE %s AND d.start <= %s",
+        [like, D],
+        ["hh", "start", "end"],
+    )
+    dibao["start"] = _days(dibao["start"])
+    dibao["end"] = _days(dibao["end"])
+    ctx.dibao = dibao
+
+    earliest = min(ctx.p_start, ctx.D - params["s7_active_window_days"] + 1)
+    sv = m.ServiceRecord._meta.db_table
+    services = _frame(
+        f"SELECT s.person_id, s.service_type, {_day_sql('s.date')} FROM {sv} s "
+        f"JOIN {pe} p ON p.id = s.person_id {scope_join} "
+        f"WHERE c.code LIKE %s AND s.date <= %s AND s.date >= %s",
+        [like, D, (dt.date(1970, 1, 1) + dt.timedelta(days=int(earliest))).isoformat()],
+        ["person", "type", "date"],
+    )
+    services["date"] = _days(services["date"])
+    ctx.services = services
+
+    cp = m.Complaint._meta.db_table
+    complaints = _frame(
+        f"SELECT x.community_id, {_day_sql('x.date')}, x.valid FROM {cp} x JOIN {div} c ON c.id = x.community_id "
+        f"WHERE c.code LIKE %s AND x.date <= %s",
+        [like, D],
+        ["community_id", "date", "valid"],
+    )
+    complaints["date"] = _days(complaints["date"])
+    complaints["comm"] = complaints["community_id"].map(comm_index)
+    ctx.complaints = complaints
+
+    tg = m.Target._meta.db_table
+    targets = _frame(
+        f"SELECT t.community_id, t.indicator, t.target, t.actual FROM {tg} t JOIN {div} c ON c.id = t.community_id "
+        f"WHERE c.code LIKE %s AND t.year = %s",
+        [like, as_of.year],
+        ["community_id", "indicator", "target", "actual"],
+    )
+    targets["comm"] = targets["community_id"].map(comm_index)
+    ctx.targets = targets
+
+    og = m.OrganizationRecord._meta.db_table
+    organization = _frame(
+        f"SELECT o.community_id, o.service_station, o.staff_count, o.staff_funds, o.work_funds, o.premises, "
+        f"o.facilities FROM {og} o JOIN {div} c ON c.id = o.community_id WHERE c.code LIKE %s AND o.year = %s",
+        [like, as_of.year],
+        ["community_id", "服务站", "专职人员", "人员经费", "工作经费", "固定场所", "办公服务设施"],
+    )
+    organization["comm"] = organization["community_id"].map(comm_index)
+    ctx.organization = organization
+    return ctx
+
+
+def retirement_days(birth: np.ndarray, male: np.ndarray, cat50: np.ndarray, params: dict) -> np.ndarray:
+    """Retirement date: birth + (base years + delay months), added in one step, clamped once."""
+    rules = params["retirement"]
+    birth64 = birth.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)  # months since 1970-01
+    total = np.zeros(len(birth), dtype=np.int64)
+    for name, mask in (("men", male), ("women", ~male & ~cat50), ("women_50", ~male & cat50)):
+        rule = rules[name]
+        year, month = (int(x) for x in rule["first_cohort"].split("-"))
+        first = (year - 1970) * 12 + (month - 1)
+        m_ = birth64 - first
+        delay = np.where(m_ >= 0, np.minimum(rule["max_delay"], m_ // rule["months_per_step"] + 1), 0)
+        total = np.where(mask, rule["base"] * 12 + delay, total)
+    return add_months(birth, total)
+
+
+def _working_age(persons: pd.DataFrame, params: dict) -> None:
+    birth = persons["birth"].to_numpy()
+    persons["age16"] = add_months(birth, 12 * params["working_age_min_years"])
+    persons["retire"] = retirement_days(
+        birth, persons["male"].to_numpy(), (persons["ret_cat"] == "50").to_numpy() & ~persons["male"].to_numpy(), params
+    )
+
+
+def _with_spells(statuses: pd.DataFrame) -> pd.DataFrame:
+    """Mark each episode with the first day of its spell (same status, consecutive days)."""
+    statuses = statuses.sort_values(["person", "start"], kind="stable").reset_index(drop=True)
+    person = statuses["person"].to_numpy()
+    status = statuses["status"].to_numpy()
+    start = statuses["start"].to_numpy()
+    end = statuses["end"].to_numpy()
+    joined = np.zeros(len(statuses), dtype=bool)
+    if len(statuses) > 1:
+        joined[1:] = (person[1:] == person[:-1]) & (status[1:] == status[:-1]) & (start[1:] == end[:-1] + 1)
+    spell_id = np.cumsum(~joined)
+    first_start = start[~joined]
+    statuses["spell_start"] = first_start[spell_id - 1]
+    return statuses
+
+
+# -- derived, shared by several standards --------------------------------------------
+
+
+def working_age_at(ctx: Context, t) -> np.ndarray:
+    p = ctx.persons
+    return (p["age16"].to_numpy() <= t) & (t < p["retire"].to_numpy())
+
+
+def resident_at(ctx: Context, t) -> np.ndarray:
+    p = ctx.persons
+    return (p["res_start"].to_numpy() <= t) & (t <= p["res_end"].to_numpy())
+
+
+def status_at_d(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """(status code, spell start) of each person at D; UNKNOWN where no episode covers D."""
+    if "status_at_d" not in ctx.cache:
+        s = ctx.statuses
+        covering = s[(s["start"] <= ctx.D) & (ctx.D <= s["end"])].drop_duplicates("person")
+        status = pd.Series(UNKNOWN, index=ctx.persons.index, dtype=np.int64)
+        spell = pd.Series(OPEN, index=ctx.persons.index, dtype=np.int64)
+        status.loc[covering["person"].to_numpy()] = covering["status"].to_numpy()
+        spell.loc[covering["person"].to_numpy()] = covering["spell_start"].to_numpy()
+        ctx.cache["status_at_d"] = (status.to_numpy(), spell.to_numpy())
+    return ctx.cache["status_at_d"]
+
+
+def per_community(ctx: Context, mask: np.ndarray, comm: np.ndarray | None = None) -> np.ndarray:
+    """Count of True in ``mask`` per community index."""
+    comm = ctx.persons["comm"].to_numpy() if comm is None else comm
+    return np.bincount(comm[mask], minlength=ctx.n_communities).astype(np.int64)
