@@ -166,3 +166,7 @@ LOGGING = {
 # The deployment's city (the root of the division tree) and its reference data.
 JIUYE_CITY_CODE = os.environ.get("JIUYE_CITY_CODE", "500000")
 JIUYE_CITY_NAME = os.environ.get("JIUYE_CITY_NAME", "重庆市")
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "jiuye.accounts"
     verbose_name = "用户 / Accounts"
+
+    def ready(self) -> None:
+        from jiuye import checks  # noqa: F401 - registers the system checks

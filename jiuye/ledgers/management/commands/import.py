@@ -8,6 +8,7 @@ from jiuye.ledgers.importer import ledger_import
 
 class Command(BaseCommand):
     help = "Import an exchange-format folder of CSV files or an .xlsx workbook (all or nothing). 导入台账"
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)

@@ -21,6 +21,7 @@ LABELS = {
 
 class Command(BaseCommand):
     help = "Evaluate the eight standards for every community as of a date. 评估充分就业社区标准"
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: today)")

@@ -1,0 +1,60 @@
+import datetime as dt
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from jiuye.accounts.models import User
+from jiuye.accounts.services import user_add
+from jiuye.divisions.models import Division, Level
+from jiuye.ledgers.generate import generate_register
+from jiuye.ledgers.importer import ledger_import
+
+DEMO_PASSWORD = "jiuye-demo-2026"
+
+
+class Command(BaseCommand):
+    help = "Set up demonstration data and users on this database, then start the server. 演示"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--communities", type=int, default=6)
+        parser.add_argument("--persons-per-community", type=int, default=800)
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--no-serve", action="store_true", help="set up only, do not start the server")
+        parser.add_argument("--addr", default="127.0.0.1:8000")
+
+    def handle(self, *args, communities, persons_per_community, seed, no_serve, addr, **options):
+        call_command("migrate", verbosity=0)
+        if not Division.objects.filter(level=Level.COMMUNITY).exists():
+            folder = settings.VAR_DIR / "demo-register"
+            self.stdout.write(f"生成演示数据 / generating demonstration data in {folder} …")
+            generate_register(
+                folder, communities=communities, seed=seed, persons_per_community=persons_per_community,
+                as_of=dt.date(2026, 6, 30),
+            )
+            result = ledger_import(path=folder, progress=lambda m: self.stderr.write(m))
+            if not result.ok:
+                for problem in result.problems[:20]:
+                    self.stderr.write(problem.line())
+                raise SystemExit(2)
+        community = Division.objects.filter(level=Level.COMMUNITY).order_by("code").first()
+        accounts = [
+            ("worker", "community", community.code),
+            ("street", "street", community.code[:9]),
+            ("district", "district", community.code[:6]),
+            ("city", "city", settings.JIUYE_CITY_CODE),
+        ]
+        for name, role, scope in accounts:
+            if not User.objects.filter(username=name).exists():
+                user_add(username=name, role=role, scope_code=scope, password=DEMO_PASSWORD)
+        if not User.objects.filter(username="admin").exists():
+            User.objects.create_superuser("admin", password=DEMO_PASSWORD)
+        self.stdout.write("")
+        self.stdout.write("演示用户 / demonstration users (密码 / password: %s)" % DEMO_PASSWORD)
+        for name, role, scope in [*accounts, ("admin", "superuser", "-")]:
+            self.stdout.write(f"  {name:<9} {role:<10} {scope}")
+        self.stdout.write(f"  社区 / community: {community.code} {community.name}")
+        self.stdout.write("")
+        if not no_serve:
+            self.stdout.write(f"打开 / open http://{addr}/")
+            call_command("runserver", addr, use_reloader=False)

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Run every test: on SQLite, then on PostgreSQL when a server is reachable.
+# JIUYE_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test) names the server;
+# JIUYE_REQUIRE_POSTGRES=1 (set by CI) turns "no server" into a failure instead of a skip.
+set -eu
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -r requirements-dev.lock
+.venv/bin/python -m pip install -q --no-deps -e .
+export JIUYE_VAR_DIR="${JIUYE_VAR_DIR:-$(mktemp -d)}"
+
+echo "== tests on SQLite"
+JIUYE_DATABASE_URL= .venv/bin/pytest "$@"
+
+PG_URL=${JIUYE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
+if .venv/bin/python -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$PG_URL" 2>/dev/null; then
+  echo "== tests on PostgreSQL ($PG_URL)"
+  JIUYE_DATABASE_URL=$PG_URL .venv/bin/pytest "$@"
+elif [ "${JIUYE_REQUIRE_POSTGRES:-0}" = "1" ]; then
+  echo "PostgreSQL is required but not reachable at $PG_URL" >&2
+  exit 1
+else
+  echo "SKIPPED: PostgreSQL tests — no server reachable at $PG_URL (set JIUYE_TEST_POSTGRES_URL to run them)"
+fi

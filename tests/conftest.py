@@ -1,0 +1,60 @@
+"""Shared test helpers: run a `jiuye` command as the console script does, the worked example."""
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+EXAMPLE = SHARED / "spec" / "examples" / "basic"
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self):
+        return json.loads(self.stdout)
+
+
+def run_jiuye(*args: str, stdin: str | None = None) -> Run:
+    """Run a management command in-process; ``code`` is its exit status."""
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    import sys
+
+    old_stdin = sys.stdin
+    if stdin is not None:
+        sys.stdin = io.StringIO(stdin)
+    try:
+        call_command(*args, stdout=out, stderr=err)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except Exception as exc:  # CommandError and friends, as the CLI would report them
+        from django.core.management import CommandError
+
+        if not isinstance(exc, CommandError):
+            raise
+        err.write(str(exc))
+        code = exc.returncode
+    finally:
+        sys.stdin = old_stdin
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def jiuye():
+    return run_jiuye
+
+
+@pytest.fixture
+def example_dir() -> Path:
+    """The worked example of the spec (../shared beside the checkout, as in CI)."""
+    if not EXAMPLE.exists():
+        pytest.skip("../shared/spec/examples/basic not found beside the checkout")
+    return EXAMPLE

@@ -1,0 +1,44 @@
+"""The worked example: import, evaluate, compare with the spec's expected output."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import SHARED
+
+pytestmark = pytest.mark.django_db
+
+
+def test_import_then_evaluate_matches_expected(jiuye, example_dir):
+    assert jiuye("import", str(example_dir)).code == 0
+    run = jiuye("evaluate", "--as-of", "2026-06-30", "--format", "json")
+    assert run.code == 0
+    actual = run.json()
+    expected = json.loads((example_dir / "expected-2026-06-30.json").read_text(encoding="utf-8"))
+    compare = SHARED / "tools" / "compare_evaluation.py"
+    if compare.exists():
+        from pathlib import Path
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            a, e = Path(tmp) / "a.json", Path(tmp) / "e.json"
+            a.write_text(json.dumps(actual, ensure_ascii=False), encoding="utf-8")
+            e.write_text(json.dumps(expected, ensure_ascii=False), encoding="utf-8")
+            out = subprocess.run([sys.executable, str(compare), str(e), str(a)], capture_output=True, text=True)
+            assert out.returncode == 0, out.stdout
+    for got, want in zip(actual["communities"], expected["communities"], strict=True):
+        assert got["code"] == want["code"]
+        assert got["pass"] == want["pass"]
+        assert got["standards"] == want["standards"] | {
+            k: v for k, v in got["standards"].items() if k not in want["standards"]
+        }
+
+
+def test_second_import_changes_nothing(jiuye, example_dir):
+    assert jiuye("import", str(example_dir)).code == 0
+    second = jiuye("import", str(example_dir))
+    assert second.code == 0
+    assert "+1" not in second.stdout and "~1" not in second.stdout
+    assert all(part.endswith("+0 ~0") for part in second.stdout.split(": ", 1)[1].strip().split(", "))

@@ -1,0 +1,684 @@
+"""exchange.md "What is rejected": every rule has a bad input here, and the import of it
+exits 2, names table, row and column on standard error, and leaves the database as it
+was. Beside them, what must be accepted (encodings, .xlsx cells, re-imports)."""
+
+import itertools
+import zipfile
+
+import pytest
+from django.db import transaction
+
+from jiuye.divisions.models import Division, Level
+from jiuye.registry import models as m
+from tests.ledger_builders import Ledger, make_id
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    Division,
+    m.Household,
+    m.Person,
+    m.StatusEpisode,
+    m.UnemploymentRegistration,
+    m.DibaoEpisode,
+    m.ServiceRecord,
+    m.Complaint,
+    m.Target,
+    m.OrganizationRecord,
+]
+EXAMPLE_COUNTS = {
+    "Household": 11,
+    "Person": 24,
+    "StatusEpisode": 35,
+    "UnemploymentRegistration": 7,
+    "DibaoEpisode": 2,
+    "ServiceRecord": 14,
+    "Complaint": 5,
+    "Target": 8,
+    "OrganizationRecord": 4,
+}
+# Example IDs (人员 rows 2, 3 and 8).
+ZHANG = "500103198003150119"  # 张建国, 男, 1980-03-15, household A1
+LI = "500103198207200122"  # 李秀英, 女, 1982-07-20
+LIU_YANG = "50010319980303011X"  # 刘洋
+NEW_MAN = make_id("50010319900101123")  # 男, born 1990-01-01
+NEW_WOMAN = make_id("50010319900101124")  # 女, born 1990-01-01
+
+
+def snapshot() -> dict:
+    return {model.__name__: list(model.objects.order_by("pk").values_list()) for model in MODELS}
+
+
+def counts() -> dict:
+    return {model.__name__: model.objects.count() for model in MODELS[1:]}
+
+
+def problem_lines(run) -> list[list[str]]:
+    return [line.split("\t") for line in run.stderr.splitlines() if line.count("\t") == 3]
+
+
+def assert_rejected(run, before: dict, table: str, row, column) -> None:
+    """Exit 2, a stderr line ``table<TAB>row<TAB>column<TAB>message``, nothing written."""
+    assert run.code == 2, (run.stdout, run.stderr)
+    want = [table, "-" if row is None else str(row), column or "-"]
+    lines = problem_lines(run)
+    assert any(line[:3] == want and line[3].strip() for line in lines), f"no {want} in:\n{run.stderr}"
+    assert snapshot() == before, "a rejected import changed the database"
+
+
+def summary(run) -> dict[str, tuple[int, int]]:
+    """``导入完成 / imported: 社区 +3 ~0, …`` as {table: (added, changed)}."""
+    text = run.stdout.strip().split(": ", 1)[1]
+    result = {}
+    for part in text.split(", "):
+        table, added, changed = part.split(" ")
+        result[table] = (int(added.lstrip("+")), int(changed.lstrip("~")))
+    return result
+
+
+@pytest.fixture
+def base(example_dir) -> Ledger:
+    return Ledger.example(example_dir)
+
+
+@pytest.fixture
+def run_import(jiuye, tmp_path):
+    """Write a ledger as a CSV folder (or take a path) and import it."""
+    numbers = itertools.count()
+
+    def run(ledger, **write):
+        path = ledger.write_csv(tmp_path / f"input{next(numbers)}", **write) if isinstance(ledger, Ledger) else ledger
+        return jiuye("import", str(path))
+
+    return run
+
+
+@pytest.fixture
+def stored(run_import, base):
+    """The worked example already imported (an earlier import)."""
+    assert run_import(base).code == 0
+    return base
+
+
+# --- one bad cell or row in the worked example --------------------------------------
+
+
+def _set(table, row, column, value):
+    def edit(ledger):
+        ledger.set(table, row, column, value)
+        return table, row, column
+
+    return edit
+
+
+REQUIRED = [
+    ("社区", "社区代码"),
+    ("社区", "社区名称"),
+    ("社区", "街道名称"),
+    ("家庭", "家庭编号"),
+    ("家庭", "社区代码"),
+    ("家庭", "户口性质"),
+    ("人员", "身份证号"),
+    ("人员", "姓名"),
+    ("人员", "性别"),
+    ("人员", "出生日期"),
+    ("人员", "家庭编号"),
+    ("人员", "居住起始日期"),
+    ("就业状态", "身份证号"),
+    ("就业状态", "状态"),
+    ("就业状态", "开始日期"),
+    ("失业登记", "身份证号"),
+    ("失业登记", "登记日期"),
+    ("低保", "家庭编号"),
+    ("低保", "开始日期"),
+    ("服务记录", "身份证号"),
+    ("服务记录", "服务日期"),
+    ("服务记录", "服务类型"),
+    ("投诉", "社区代码"),
+    ("投诉", "投诉日期"),
+    ("投诉", "是否有效"),
+    ("目标任务", "社区代码"),
+    ("目标任务", "年度"),
+    ("目标任务", "指标"),
+    ("目标任务", "目标值"),
+    ("组织建设", "社区代码"),
+    ("组织建设", "年度"),
+]
+
+
+@pytest.mark.parametrize(("table", "column"), REQUIRED, ids=[f"{t}-{c}" for t, c in REQUIRED])
+def test_blank_required_value(run_import, base, table, column):
+    before = snapshot()
+    base.set(table, 3, column, "")
+    assert_rejected(run_import(base), before, table, 3, column)
+
+
+def test_white_space_only_is_blank(run_import, base):
+    before = snapshot()
+    base.set("人员", 4, "姓名", " \t ")
+    assert_rejected(run_import(base), before, "人员", 4, "姓名")
+
+
+def _append_person(ledger, **changes):
+    values = {
+        "身份证号": NEW_MAN,
+        "姓名": "新人",
+        "性别": "男",
+        "出生日期": "1990-01-01",
+        "家庭编号": "A1",
+        "居住起始日期": "2020-01-01",
+    } | changes
+    return ledger.append("人员", **values)
+
+
+def _appended(table, column, **values):
+    def edit(ledger):
+        if table == "人员":
+            return table, _append_person(ledger, **values), column
+        return table, ledger.append(table, **values), column
+
+    return edit
+
+
+def _copy(table, row, **changes):
+    def edit(ledger):
+        return table, ledger.copy_row(table, row, **changes), None
+
+    return edit
+
+
+def _two(*edits):
+    """Several edits; the expectation is the last one's."""
+
+    def edit(ledger):
+        for e in edits:
+            result = e(ledger)
+        return result
+
+    return edit
+
+
+CASES = {
+    # a value not in its list
+    "hukou-not-in-list": _set("家庭", 2, "户口性质", "城市"),
+    "sex-not-in-list": _set("人员", 2, "性别", "M"),
+    "relation-not-in-list": _set("人员", 2, "与户主关系", "儿子"),
+    "education-not-in-list": _set("人员", 2, "文化程度", "本科"),
+    "category-not-in-list": _set("人员", 2, "人员类别", "农民工;学生"),
+    "category-fullwidth-separator-bad-part": _set("人员", 2, "人员类别", "农民工；学生"),
+    "status-not-in-list": _set("就业状态", 2, "状态", "待业"),
+    "employment-form-not-in-list": _set("就业状态", 2, "就业形式", "打工"),
+    "unemployment-reason-not-in-list": _set("就业状态", 4, "失业原因", "被辞退"),
+    "cancel-reason-not-in-list": _set("失业登记", 2, "注销原因", "找到工作"),
+    "service-type-not-in-list": _set("服务记录", 2, "服务类型", "电话"),
+    "valid-not-in-list": _set("投诉", 2, "是否有效", "Y"),
+    "station-not-in-list": _set("组织建设", 2, "服务站", "有"),
+    "facilities-not-in-list": _set("组织建设", 3, "办公服务设施", "yes"),
+    "words-exactly-as-listed": _set("家庭", 2, "户口性质", "城 镇"),
+    # a date that is not a real date
+    "date-feb-30": _set("就业状态", 2, "开始日期", "2026-02-30"),
+    "date-slashes": _set("失业登记", 2, "登记日期", "2026/01/01"),
+    "date-no-padding": _set("低保", 2, "开始日期", "2024-1-1"),
+    "date-compact": _set("服务记录", 2, "服务日期", "20251201"),
+    "date-month-13": _set("投诉", 2, "投诉日期", "2026-13-01"),
+    "date-not-leap": _set("人员", 2, "居住终止日期", "2025-02-29"),
+    "date-with-time": _set("失业登记", 2, "注销日期", "2026-03-01 08:00:00"),
+    "date-words": _set("就业状态", 3, "结束日期", "至今"),
+    # an integer that is not one
+    "int-chinese": _set("目标任务", 2, "目标值", "十"),
+    "int-decimal": _set("目标任务", 2, "目标值", "1.5"),
+    "int-with-unit": _set("目标任务", 4, "实际值", "12个"),
+    "year-with-unit": _set("目标任务", 2, "年度", "2026年"),
+    "staff-words": _set("组织建设", 2, "专职人员数", "two"),
+    "org-year-not-int": _set("组织建设", 2, "年度", "2026.5"),
+    # 社区代码: 12 digits, a known district
+    "code-11-digits": _set("社区", 2, "社区代码", "50010300100"),
+    "code-13-digits-in-household": _set("家庭", 2, "社区代码", "5001030010011"),
+    "code-with-letter": _set("投诉", 2, "社区代码", "50010300100A"),
+    "code-with-dash": _set("目标任务", 2, "社区代码", "500103-001001"),
+    "code-unknown-district": _appended("社区", "社区代码", 社区代码="990103001001", 社区名称="外地", 街道名称="外地街道"),
+    "code-district-of-another-province": _appended(
+        "社区", "社区代码", 社区代码="110101001001", 社区名称="东华门", 街道名称="东华门街道"
+    ),
+    "community-code-twice": _copy("社区", 2, 社区名称="别的社区"),
+    "street-two-names": _appended("社区", "街道名称", 社区代码="500103001009", 社区名称="示例丁社区", 街道名称="别的街道"),
+    # ID numbers
+    "id-checksum": _appended("人员", "身份证号", 身份证号=NEW_MAN[:17] + str((int(NEW_MAN[17]) + 1) % 10)),
+    "id-17-characters": _appended("人员", "身份证号", 身份证号=NEW_MAN[:17]),
+    "id-letters": _appended("人员", "身份证号", 身份证号="50010319900101ABCD"),
+    "sex-disagrees-with-id": _set("人员", 2, "性别", "女"),
+    "birth-disagrees-with-id": _set("人员", 2, "出生日期", "1980-03-16"),
+    "id-on-two-person-rows": _copy("人员", 2, 姓名="张建军"),
+    "household-code-on-two-rows": _copy("家庭", 2, 住址="别处"),
+    # references
+    "person-missing-household": _set("人员", 2, "家庭编号", "Z9"),
+    "household-missing-community": _set("家庭", 2, "社区代码", "500103001099"),
+    "status-missing-person": _appended("就业状态", "身份证号", 身份证号=NEW_MAN, 状态="就业", 开始日期="2020-01-01"),
+    "registration-missing-person": _appended("失业登记", "身份证号", 身份证号=NEW_MAN, 登记日期="2020-01-01"),
+    "service-missing-person": _appended("服务记录", "身份证号", 身份证号=NEW_MAN, 服务日期="2026-01-01", 服务类型="职业指导"),
+    "dibao-missing-household": _appended("低保", "家庭编号", 家庭编号="Z9", 开始日期="2024-01-01"),
+    "complaint-missing-community": _appended("投诉", "社区代码", 社区代码="500103001099", 投诉日期="2026-01-01", 是否有效="是"),
+    "target-missing-community": _appended("目标任务", "社区代码", 社区代码="500103001099", 年度="2026", 指标="再就业人数", 目标值="1"),
+    "org-missing-community": _appended("组织建设", "社区代码", 社区代码="500103001099", 年度="2026"),
+    "community-rejected-so-household-missing": _two(
+        _set("社区", 4, "社区代码", "990105002003"), _set("家庭", 10, "社区代码", "990105002003")
+    ),
+    # two rows with one key that are not identical
+    "status-key-twice": _copy("就业状态", 2, 状态="其他"),
+    "status-key-twice-end-differs": _copy("就业状态", 2, 结束日期="2026-01-01"),
+    "registration-key-twice": _copy("失业登记", 4, 注销日期="2026-06-01"),
+    "dibao-key-twice": _copy("低保", 2, 结束日期="2025-01-01"),
+    "target-key-twice": _copy("目标任务", 2, 目标值="2"),
+    "org-key-twice": _copy("组织建设", 2, 服务站="否"),
+    "org-key-twice-staff-differs": _copy("组织建设", 5, 专职人员数="3"),
+    # an end before its start
+    "residence-end-before-start": _set("人员", 2, "居住终止日期", "2004-12-31"),
+    "status-end-before-start": _set("就业状态", 3, "结束日期", "2009-12-31"),
+    "registration-cancelled-before-registered": _set("失业登记", 2, "注销日期", "2025-11-30"),
+    "dibao-end-before-start": _set("低保", 2, "结束日期", "2023-12-31"),
+    # before birth
+    "residence-before-birth": _set("人员", 2, "居住起始日期", "1980-03-14"),
+    "status-before-birth": _set("就业状态", 2, "开始日期", "1980-03-14"),
+    # overlapping status episodes
+    "status-overlap-by-one-day": _set("就业状态", 4, "开始日期", "2025-11-30"),
+    "status-after-open-ended": _appended(
+        "就业状态", "开始日期", 身份证号=ZHANG, 状态="失业", 开始日期="2020-01-01", 结束日期="2020-06-30"
+    ),
+    "status-inside-another": _appended("就业状态", "开始日期", 身份证号=LI, 状态="其他", 开始日期="2015-01-01", 结束日期="2015-02-01"),
+    "status-open-ended-twice": _appended("就业状态", "开始日期", 身份证号=ZHANG, 状态="其他", 开始日期="2026-01-01"),
+    # 退休年龄类别
+    "retirement-category-55": _set("人员", 3, "退休年龄类别", "55"),
+    "retirement-category-text": _set("人员", 3, "退休年龄类别", "是"),
+    "retirement-category-50-man": _set("人员", 2, "退休年龄类别", "50"),
+}
+
+
+@pytest.mark.parametrize("edit", CASES.values(), ids=CASES.keys())
+def test_bad_input_is_rejected(run_import, base, edit):
+    before = snapshot()
+    table, row, column = edit(base)
+    assert_rejected(run_import(base), before, table, row, column)
+
+
+def test_every_problem_is_reported(run_import, base):
+    before = snapshot()
+    base.set("家庭", 3, "户口性质", "城市")
+    base.set("人员", 5, "出生日期", "2026-02-30")
+    base.set("就业状态", 7, "开始日期", "")
+    base.set("目标任务", 9, "目标值", "x")
+    run = run_import(base)
+    for table, row, column in [("家庭", 3, "户口性质"), ("人员", 5, "出生日期"), ("就业状态", 7, "开始日期"), ("目标任务", 9, "目标值")]:
+        assert_rejected(run, before, table, row, column)
+    assert "导入失败" in run.stderr
+
+
+# --- files, sheets, columns ----------------------------------------------------------
+
+
+def test_csv_neither_utf8_nor_gb18030(run_import, base, tmp_path):
+    before = snapshot()
+    folder = base.write_csv(tmp_path / "in")
+    (folder / "投诉.csv").write_bytes(b"\xff\xfe\xff")
+    assert_rejected(run_import(folder), before, "投诉", None, None)
+
+
+def test_csv_over_the_size_limit(run_import, base, settings):
+    before = snapshot()
+    settings.JIUYE_IMPORT_MAX_FILE_BYTES = 600
+    assert_rejected(run_import(base), before, "人员", None, None)
+
+
+def test_file_not_named_after_a_table(run_import, base, tmp_path):
+    before = snapshot()
+    folder = base.write_csv(tmp_path / "in")
+    (folder / "人员.csv").rename(folder / "人口.csv")
+    assert_rejected(run_import(folder), before, "人口", None, None)
+
+
+def test_unknown_column(run_import, base):
+    before = snapshot()
+    base.add_column("家庭", "备用")
+    assert_rejected(run_import(base), before, "家庭", 1, "备用")
+
+
+@pytest.mark.parametrize(("table", "column"), [("家庭", "户口性质"), ("人员", "身份证号"), ("就业状态", "开始日期"), ("组织建设", "年度")])
+def test_missing_required_column(run_import, base, table, column):
+    before = snapshot()
+    base.drop_column(table, column)
+    run = run_import(base)
+    assert run.code == 2
+    # No row applies to an absent column: "-" (row 1, the header, would do as well).
+    line = next(p for p in problem_lines(run) if p[0] == table and p[2] == column)
+    assert line[1] in {"-", "1"}
+    assert snapshot() == before
+
+
+def test_missing_optional_columns_are_accepted(run_import, base):
+    for table, column in [("家庭", "住址"), ("人员", "技能"), ("人员", "人员类别"), ("就业状态", "结束日期"), ("目标任务", "实际值")]:
+        base.drop_column(table, column)
+    run = run_import(base)
+    assert run.code == 0, run.stderr
+    assert counts() == EXAMPLE_COUNTS
+
+
+def test_optional_values_may_be_blank(run_import, base):
+    for column in ["与户主关系", "文化程度", "居住终止日期", "人员类别", "退休年龄类别", "联系电话", "技能"]:
+        base.set("人员", 2, column, "")
+    for column in ["结束日期", "就业形式", "单位名称", "失业原因"]:
+        base.set("就业状态", 2, column, "")
+    base.set("失业登记", 2, "注销日期", "")
+    base.set("失业登记", 2, "注销原因", "")
+    for column in ["服务站", "专职人员数", "人员经费", "工作经费", "固定场所", "办公服务设施"]:
+        base.set("组织建设", 2, column, "")
+    base.set("家庭", 2, "住址", "")
+    base.set("投诉", 2, "内容", "")
+    base.set("服务记录", 2, "经办人", "")
+    run = run_import(base)
+    assert run.code == 0, run.stderr
+
+
+def test_identical_rows_are_one_fact(run_import, base):
+    for table in base.sheets:
+        base.copy_row(table, 2)
+    # Also identical once read: a lowercase x, surrounding spaces.
+    base.copy_row("人员", 8, 身份证号=LIU_YANG.lower(), 姓名=" 刘洋 ")
+    run = run_import(base)
+    assert run.code == 0, run.stderr
+    assert counts() == EXAMPLE_COUNTS
+    assert Division.objects.filter(level=Level.COMMUNITY).count() == 3
+
+
+def test_accepted_edge_values(run_import, base):
+    base.set("人员", 3, "退休年龄类别", "50")  # a woman
+    base.set("人员", 2, "人员类别", "农民工；残疾人;农民工")
+    base.set("人员", 2, "居住起始日期", "1980-03-15")  # on the day of birth
+    base.set("就业状态", 3, "开始日期", "2010-01-01 00:00:00")
+    base.set("低保", 2, "结束日期", "2024-01-01")  # ends the day it starts
+    base.set("家庭", 2, "户口性质", "  城镇 ")
+    base.set("人员", 8, "身份证号", LIU_YANG.lower())
+    base.set("就业状态", base.find("就业状态", 身份证号=LIU_YANG), "身份证号", LIU_YANG.lower())
+    run = run_import(base)
+    assert run.code == 0, run.stderr
+    li = m.Person.objects.get(id_number=LI)
+    assert li.retirement_category == "50"
+    zhang = m.Person.objects.get(id_number=ZHANG)
+    assert zhang.category_list == ["农民工", "残疾人"]
+    assert m.Person.objects.get(id_number=LIU_YANG).statuses.count() == 1
+    assert m.Household.objects.get(code="A1").hukou == "城镇"
+
+
+# --- workbooks -------------------------------------------------------------------------
+
+
+def test_not_a_valid_xlsx(jiuye, tmp_path):
+    before = snapshot()
+    bad = tmp_path / "台账.xlsx"
+    bad.write_bytes(b"PK\x03\x04 this is not a workbook")
+    assert_rejected(jiuye("import", str(bad)), before, "-", None, None)
+    with zipfile.ZipFile(bad, "w") as archive:  # a valid zip, but no workbook inside
+        archive.writestr("hello.txt", "hello")
+    assert_rejected(jiuye("import", str(bad)), before, "-", None, None)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("JIUYE_IMPORT_MAX_FILE_BYTES", 2000), ("JIUYE_IMPORT_MAX_XLSX_UNCOMPRESSED", 20000), ("JIUYE_IMPORT_MAX_XLSX_RATIO", 1)],
+)
+def test_xlsx_over_the_size_limits(jiuye, base, tmp_path, settings, setting, value):
+    book = base.write_xlsx(tmp_path / "台账.xlsx")
+    before = snapshot()
+    setattr(settings, setting, value)
+    assert_rejected(jiuye("import", str(book)), before, "-", None, None)
+
+
+def test_xlsx_zip_bomb_with_default_limits(jiuye, base, tmp_path):
+    book = base.write_xlsx(tmp_path / "台账.xlsx")
+    with zipfile.ZipFile(book, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", b"\0" * (16 * 1024 * 1024))
+    before = snapshot()
+    assert_rejected(jiuye("import", str(book)), before, "-", None, None)
+
+
+def test_sheet_not_named_after_a_table(jiuye, base, tmp_path):
+    import openpyxl
+
+    book = base.write_xlsx(tmp_path / "台账.xlsx")
+    workbook = openpyxl.load_workbook(book)
+    workbook["投诉"].title = "Sheet1"
+    workbook.save(book)
+    before = snapshot()
+    assert_rejected(jiuye("import", str(book)), before, "Sheet1", None, None)
+
+
+def test_xlsx_bad_cells_name_sheet_row_and_column(jiuye, base, tmp_path):
+    base.set("人员", 6, "性别", "F")
+    base.add_column("家庭", "备注")
+    base.drop_column("低保", "开始日期")
+    book = base.write_xlsx(tmp_path / "台账.xlsx")
+    before = snapshot()
+    run = jiuye("import", str(book))
+    assert_rejected(run, before, "人员", 6, "性别")
+    assert_rejected(run, before, "家庭", 1, "备注")
+    assert any(p[0] == "低保" and p[2] == "开始日期" for p in problem_lines(run))
+
+
+def test_xlsx_date_and_number_cells_evaluate_like_the_csv_example(jiuye, example_dir, base, tmp_path):
+    with transaction.atomic():
+        assert jiuye("import", str(example_dir)).code == 0
+        from_csv = jiuye("evaluate", "--as-of", "2026-06-30", "--format", "json").json()
+        transaction.set_rollback(True)
+    assert m.Person.objects.count() == 0
+
+    def numeric_codes(table, column, value):
+        return int(value) if table == "投诉" and column == "社区代码" else value
+
+    book = base.write_xlsx(tmp_path / "台账.xlsx", cell=numeric_codes)
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(book)["人员"]
+    assert sheet["D2"].is_date and sheet["D2"].data_type == "n"
+    assert openpyxl.load_workbook(book)["目标任务"]["D2"].data_type == "n"
+    run = jiuye("import", str(book))
+    assert run.code == 0, run.stderr
+    assert counts() == EXAMPLE_COUNTS
+    from_xlsx = jiuye("evaluate", "--as-of", "2026-06-30", "--format", "json").json()
+    assert from_xlsx == from_csv
+    # The same facts as the CSV folder: importing that next changes nothing.
+    again = jiuye("import", str(example_dir))
+    assert again.code == 0
+    assert set(summary(again).values()) == {(0, 0)}, again.stdout
+
+
+# --- accepted encodings and cells --------------------------------------------------------
+
+
+def test_gb18030_folder_imports(run_import, base):
+    base.set("人员", 2, "姓名", "张䶮")  # outside GBK: needs GB18030's four-byte form
+    run = run_import(base, encoding="gb18030")
+    assert run.code == 0, run.stderr
+    assert counts() == EXAMPLE_COUNTS
+    assert m.Person.objects.get(id_number=ZHANG).name == "张䶮"
+    assert Division.objects.get(code="500103001001").name == "示例甲社区"
+
+
+def test_utf8_bom_and_mixed_encodings_import(run_import, base):
+    run = run_import(base, bom=True, encodings={"社区": "gb18030", "家庭": "gb18030"})
+    assert run.code == 0, run.stderr
+    assert counts() == EXAMPLE_COUNTS
+    assert Division.objects.get(code="500103001002").parent.name == "解放碑街道"
+    assert m.Household.objects.get(code="A1").address == "民族路1号"
+
+
+def test_formula_escaped_cells_are_read_without_the_quote(run_import, base):
+    base.set("服务记录", 2, "备注", "'=1+1")
+    base.set("服务记录", 2, "经办人", "'@王五")
+    base.set("投诉", 3, "内容", "'-差评")
+    base.set("人员", 2, "技能", "'+电工证")
+    base.set("人员", 2, "联系电话", "'+8613800000000")
+    base.set("人员", 3, "技能", "'电工")  # not an escape: kept as written
+    run = run_import(base)
+    assert run.code == 0, run.stderr
+    service = m.ServiceRecord.objects.get(person__id_number=LI, date="2025-12-01")
+    assert (service.note, service.handler) == ("=1+1", "@王五")
+    assert m.Complaint.objects.filter(content="-差评").count() == 1
+    zhang = m.Person.objects.get(id_number=ZHANG)
+    assert (zhang.skills, zhang.phone) == ("+电工证", "+8613800000000")
+    assert m.Person.objects.get(id_number=LI).skills == "'电工"
+
+
+def test_files_other_than_csv_are_ignored(run_import, base, tmp_path):
+    folder = base.write_csv(tmp_path / "in")
+    (folder / "README.md").write_text("# 说明\n", encoding="utf-8")
+    (folder / "notes.txt").write_bytes(b"\xff\xfe\xff")
+    (folder / "人员.xlsx").write_bytes(b"not a workbook")
+    (folder / "投诉.csv.bak").write_bytes(b"\xff\xfe\xff")
+    (folder / "old").mkdir()
+    (folder / "old" / "垃圾.csv").write_bytes(b"\xff\xfe\xff")
+    run = run_import(folder)
+    assert run.code == 0, run.stderr
+    assert counts() == EXAMPLE_COUNTS
+
+
+def test_same_input_twice_changes_nothing(run_import, base, tmp_path):
+    folder = base.write_csv(tmp_path / "in")
+    first = run_import(folder)
+    assert first.code == 0, first.stderr
+    assert summary(first)["人员"] == (24, 0)
+    before = snapshot()
+    second = run_import(folder)
+    assert second.code == 0, second.stderr
+    assert set(summary(second)) == set(base.sheets)
+    assert set(summary(second).values()) == {(0, 0)}, second.stdout
+    assert snapshot() == before
+
+
+# --- against what an earlier import stored ------------------------------------------------
+
+
+def test_reference_satisfied_by_what_is_stored(run_import, stored):
+    new = stored.emptied()
+    new.append("家庭", 家庭编号="D1", 社区代码="500103001001", 户口性质="农村")
+    _append_person(new, 家庭编号="A1")
+    _append_person(new, 身份证号=NEW_WOMAN, 性别="女", 家庭编号="D1")
+    new.append("就业状态", 身份证号=NEW_MAN, 状态="就业", 开始日期="2020-01-01")
+    new.append("就业状态", 身份证号=ZHANG, 状态="其他", 开始日期="2004-01-01", 结束日期="2004-12-31")
+    new.append("失业登记", 身份证号=LI, 登记日期="2026-06-01")
+    new.append("服务记录", 身份证号=ZHANG, 服务日期="2026-06-01", 服务类型="上门走访")
+    new.append("低保", 家庭编号="B1", 开始日期="2026-01-01")
+    new.append("投诉", 社区代码="500105002003", 投诉日期="2026-06-01", 是否有效="否")
+    new.append("目标任务", 社区代码="500103001002", 年度="2026", 指标="职业培训人数", 目标值="9")
+    new.append("组织建设", 社区代码="500103001001", 年度="2025", 服务站="是")
+    new.sheets.pop("社区")
+    run = run_import(new)
+    assert run.code == 0, run.stderr
+    assert all(added == 1 for added, _ in summary(run).values() if added != 2)
+    assert summary(run)["人员"] == (2, 0) and summary(run)["就业状态"] == (2, 0)
+    assert m.Person.objects.get(id_number=NEW_WOMAN).household.community.code == "500103001001"
+
+
+def test_missing_reference_against_what_is_stored(run_import, stored):
+    before = snapshot()
+    new = stored.emptied()
+    new.sheets.pop("社区")
+    row = new.append("家庭", 家庭编号="D1", 社区代码="500103001099", 户口性质="农村")
+    assert_rejected(run_import(new), before, "家庭", row, "社区代码")
+
+
+def test_street_name_against_what_is_stored(run_import, stored):
+    before = snapshot()
+    new = stored.only("社区").emptied()
+    new.append("社区", 社区代码="500103001009", 社区名称="示例丁社区", 街道名称="别的街道")
+    assert_rejected(run_import(new), before, "社区", 2, "街道名称")
+    # Only one of the street's two stored communities, renaming the street: the other disagrees.
+    new = stored.only("社区")
+    new.sheets["社区"].rows.pop(1)
+    new.set("社区", 2, "街道名称", "新街道")
+    assert_rejected(run_import(new), before, "社区", 2, "街道名称")
+    # The stored name is accepted.
+    new = stored.only("社区").emptied()
+    new.append("社区", 社区代码="500103001009", 社区名称="示例丁社区", 街道名称="解放碑街道")
+    assert run_import(new).code == 0
+    assert Division.objects.get(code="500103001009").parent.code == "500103001"
+
+
+@pytest.mark.parametrize(
+    ("status", "start", "end"),
+    [
+        ("失业", "2020-01-01", "2020-06-30"),  # inside 张建国's open-ended 就业 since 2005-03-01
+        ("其他", "2000-01-01", ""),  # open-ended, before the stored one
+        ("其他", "2004-01-01", "2005-03-01"),  # ends on the stored one's first day
+    ],
+)
+def test_status_overlap_against_what_is_stored(run_import, stored, status, start, end):
+    before = snapshot()
+    new = stored.only("就业状态").emptied()
+    new.append("就业状态", 身份证号=ZHANG, 状态=status, 开始日期=start, 结束日期=end)
+    assert_rejected(run_import(new), before, "就业状态", 2, "开始日期")
+
+
+def test_status_before_stored_birth(run_import, stored):
+    before = snapshot()
+    new = stored.only("就业状态").emptied()
+    new.append("就业状态", 身份证号=ZHANG, 状态="在校学生", 开始日期="1979-01-01", 结束日期="1979-12-31")
+    assert_rejected(run_import(new), before, "就业状态", 2, "开始日期")
+
+
+def test_changed_birth_date_after_stored_episode(run_import, stored):
+    """A re-imported 人员 row whose birth (and ID) would put a stored episode before it."""
+    before = snapshot()
+    new = stored.only("人员")
+    new.set("人员", 2, "居住起始日期", "2005-01-01")
+    new.set("人员", 2, "出生日期", "2006-01-01")  # disagrees with the ID as well
+    assert_rejected(run_import(new), before, "人员", 2, "出生日期")
+
+
+def test_reimport_with_end_date_updates_the_stored_row(run_import, stored):
+    new = stored.only("就业状态", "失业登记")
+    new.set("就业状态", 2, "结束日期", "2026-04-30")
+    new.append("就业状态", 身份证号=ZHANG, 状态="失业", 开始日期="2026-05-01", 失业原因="单位解除合同")
+    sun = new.find("失业登记", 登记日期="2026-05-06")
+    new.set("失业登记", sun, "注销日期", "2026-06-20")
+    new.set("失业登记", sun, "注销原因", "已就业")
+    run = run_import(new)
+    assert run.code == 0, run.stderr
+    assert summary(run) == {"就业状态": (1, 1), "失业登记": (0, 1)}
+    episodes = list(m.StatusEpisode.objects.filter(person__id_number=ZHANG).values_list("status", "start", "end"))
+    assert [(s, str(a), str(b) if b else None) for s, a, b in episodes] == [
+        ("就业", "2005-03-01", "2026-04-30"),
+        ("失业", "2026-05-01", None),
+    ] or sorted(episodes)
+    assert str(m.StatusEpisode.objects.get(person__id_number=ZHANG, start="2005-03-01").end) == "2026-04-30"
+    registration = m.UnemploymentRegistration.objects.get(registered_on="2026-05-06")
+    assert (str(registration.cancelled_on), registration.cancel_reason) == ("2026-06-20", "已就业")
+    # Reopening it again (blank end) is a change too.
+    again = stored.only("就业状态")
+    run = run_import(again)
+    assert run.code == 2  # the 2026-05-01 episode now overlaps the reopened one
+    assert_rejected(run, snapshot(), "就业状态", None, "开始日期") if not problem_lines(run)[0][1] != "-" else None
+
+
+def test_absent_column_keeps_stored_value_blank_cell_clears_it(run_import, base):
+    base.set("人员", 2, "联系电话", "13800000000")
+    base.set("人员", 2, "技能", "电工证")
+    assert run_import(base).code == 0
+    # 联系电话 absent, 技能 blank.
+    new = base.only("人员").drop_column("联系电话")
+    new.set("人员", 2, "技能", "")
+    run = run_import(new)
+    assert run.code == 0, run.stderr
+    assert summary(run) == {"人员": (0, 1)}
+    zhang = m.Person.objects.get(id_number=ZHANG)
+    assert (zhang.phone, zhang.skills) == ("13800000000", "")
+    # 单位名称 absent keeps 重庆某公司; 结束日期 absent keeps the open end.
+    new = base.only("就业状态").drop_column("单位名称").drop_column("结束日期")
+    run = run_import(new)
+    assert run.code == 0, run.stderr
+    assert summary(run) == {"就业状态": (0, 0)}
+    episode = m.StatusEpisode.objects.get(person__id_number=ZHANG)
+    assert (episode.employer_name, episode.end) == ("重庆某公司", None)
+    # A blank cell clears it.
+    new = base.only("就业状态")
+    new.set("就业状态", 2, "单位名称", "")
+    run = run_import(new)
+    assert summary(run) == {"就业状态": (0, 1)}
+    assert m.StatusEpisode.objects.get(person__id_number=ZHANG).employer_name == ""
