@@ -58,7 +58,9 @@ class Ledger:
 
     def only(self, *tables: str) -> "Ledger":
         """A copy holding just these tables."""
-        return Ledger({t: Sheet(list(self.sheets[t].headers), [list(r) for r in self.sheets[t].rows]) for t in tables})
+        return Ledger(
+            {t: Sheet(list(self.sheets[t].headers), [list(r) for r in self.sheets[t].rows]) for t in tables}
+        )
 
     def emptied(self) -> "Ledger":
         """A copy with the same tables and headers but no rows."""

@@ -27,8 +27,19 @@ COLUMNS = {
     "社区": ["社区代码", "社区名称", "街道名称"],
     "家庭": ["家庭编号", "社区代码", "住址", "户口性质"],
     "人员": [
-        "身份证号", "姓名", "性别", "出生日期", "家庭编号", "与户主关系", "文化程度", "居住起始日期",
-        "居住终止日期", "人员类别", "退休年龄类别", "联系电话", "技能",
+        "身份证号",
+        "姓名",
+        "性别",
+        "出生日期",
+        "家庭编号",
+        "与户主关系",
+        "文化程度",
+        "居住起始日期",
+        "居住终止日期",
+        "人员类别",
+        "退休年龄类别",
+        "联系电话",
+        "技能",
     ],
     "就业状态": ["身份证号", "状态", "开始日期", "结束日期", "就业形式", "单位名称", "失业原因"],
     "失业登记": ["身份证号", "登记日期", "注销日期", "注销原因"],
@@ -36,7 +47,16 @@ COLUMNS = {
     "服务记录": ["身份证号", "服务日期", "服务类型", "经办人", "备注"],
     "投诉": ["社区代码", "投诉日期", "是否有效", "内容"],
     "目标任务": ["社区代码", "年度", "指标", "目标值", "实际值"],
-    "组织建设": ["社区代码", "年度", "服务站", "专职人员数", "人员经费", "工作经费", "固定场所", "办公服务设施"],
+    "组织建设": [
+        "社区代码",
+        "年度",
+        "服务站",
+        "专职人员数",
+        "人员经费",
+        "工作经费",
+        "固定场所",
+        "办公服务设施",
+    ],
 }
 
 
@@ -144,14 +164,28 @@ class Scenario:
         self._add("服务记录", 身份证号=pid, 服务日期=iso(date), 服务类型=kind)
 
     def complaint(self, date, valid: bool = True, community: str | None = None) -> None:
-        self._add("投诉", 社区代码=community or self.code, 投诉日期=iso(date), 是否有效="是" if valid else "否")
+        self._add(
+            "投诉", 社区代码=community or self.code, 投诉日期=iso(date), 是否有效="是" if valid else "否"
+        )
 
-    def target(self, indicator: str, target: int, actual=None, *, year: int, community: str | None = None) -> None:
-        self._add("目标任务", 社区代码=community or self.code, 年度=year, 指标=indicator, 目标值=target, 实际值=actual)
+    def target(
+        self, indicator: str, target: int, actual=None, *, year: int, community: str | None = None
+    ) -> None:
+        """A 目标任务 row; one already written with the same key is replaced (as a re-import does)."""
+        key = {"社区代码": community or self.code, "年度": str(year), "指标": indicator}
+        self.rows["目标任务"] = [r for r in self.rows["目标任务"] if {k: r[k] for k in key} != key]
+        self._add("目标任务", **key, 目标值=target, 实际值=actual)
 
     def organization(self, year: int, community: str | None = None, **items) -> None:
         """A 组织建设 row, 是 everywhere and 专职人员数 1 unless ``items`` say otherwise."""
-        row = {"服务站": "是", "专职人员数": 1, "人员经费": "是", "工作经费": "是", "固定场所": "是", "办公服务设施": "是"}
+        row = {
+            "服务站": "是",
+            "专职人员数": 1,
+            "人员经费": "是",
+            "工作经费": "是",
+            "固定场所": "是",
+            "办公服务设施": "是",
+        }
         row.update(items)
         self._add("组织建设", 社区代码=community or self.code, 年度=year, **row)
 

@@ -51,7 +51,16 @@ TABLES: dict[str, list[str]] = {
     "服务记录": ["身份证号", "服务日期", "服务类型", "经办人", "备注"],
     "投诉": ["社区代码", "投诉日期", "是否有效", "内容"],
     "目标任务": ["社区代码", "年度", "指标", "目标值", "实际值"],
-    "组织建设": ["社区代码", "年度", "服务站", "专职人员数", "人员经费", "工作经费", "固定场所", "办公服务设施"],
+    "组织建设": [
+        "社区代码",
+        "年度",
+        "服务站",
+        "专职人员数",
+        "人员经费",
+        "工作经费",
+        "固定场所",
+        "办公服务设施",
+    ],
 }
 
 DISTRICTS_CSV = Path(__file__).resolve().parent.parent / "divisions" / "data" / "chongqing-districts.csv"
@@ -59,20 +68,16 @@ DISTRICTS_CSV = Path(__file__).resolve().parent.parent / "divisions" / "data" / 
 # ---------------------------------------------------------------------------
 # Word lists
 
-_SURNAMES = (
-    ("王", 72), ("李", 72), ("张", 68), ("刘", 55), ("陈", 55), ("杨", 42), ("黄", 25), ("赵", 22),
-    ("吴", 21), ("周", 20), ("徐", 15), ("孙", 14), ("马", 13), ("朱", 12), ("胡", 12), ("郭", 11),
-    ("何", 14), ("高", 10), ("林", 9), ("罗", 13), ("郑", 9), ("梁", 8), ("谢", 10), ("宋", 7),
-    ("唐", 12), ("许", 6), ("韩", 6), ("冯", 6), ("邓", 10), ("曹", 6), ("彭", 9), ("曾", 7),
-    ("肖", 7), ("田", 7), ("董", 5), ("袁", 6), ("潘", 4), ("于", 4), ("蒋", 7), ("蔡", 4),
-    ("余", 7), ("杜", 5), ("叶", 4), ("程", 4), ("苏", 4), ("魏", 4), ("吕", 4), ("丁", 4),
-    ("任", 5), ("沈", 3), ("姚", 3), ("卢", 3), ("姜", 3), ("崔", 2), ("钟", 3), ("谭", 6),
-    ("陆", 2), ("汪", 3), ("范", 3), ("金", 2), ("石", 4), ("廖", 5), ("贾", 2), ("夏", 3),
-    ("韦", 2), ("付", 4), ("方", 2), ("白", 2), ("邹", 3), ("孟", 2), ("熊", 4), ("秦", 3),
-    ("邱", 3), ("江", 3), ("尹", 2), ("薛", 2), ("闫", 1), ("段", 2), ("雷", 3), ("侯", 2),
-    ("龙", 3), ("史", 1), ("黎", 2), ("贺", 2), ("顾", 1), ("毛", 2), ("郝", 1), ("龚", 3),
-    ("邵", 1), ("万", 2), ("向", 3), ("冉", 2), ("牟", 2), ("税", 1), ("母", 1), ("庞", 1),
-)
+# surname and relative frequency
+_SURNAMES = [
+    (item[0], int(item[1:]))
+    for item in (
+        "王72 李72 张68 刘55 陈55 杨42 黄25 赵22 吴21 周20 徐15 孙14 马13 朱12 胡12 郭11 何14 高10 林9 罗13 郑9 梁8 谢10 宋7 "
+        "唐12 许6 韩6 冯6 邓10 曹6 彭9 曾7 肖7 田7 董5 袁6 潘4 于4 蒋7 蔡4 余7 杜5 叶4 程4 苏4 魏4 吕4 丁4 "
+        "任5 沈3 姚3 卢3 姜3 崔2 钟3 谭6 陆2 汪3 范3 金2 石4 廖5 贾2 夏3 韦2 付4 方2 白2 邹3 孟2 熊4 秦3 "
+        "邱3 江3 尹2 薛2 闫1 段2 雷3 侯2 龙3 史1 黎2 贺2 顾1 毛2 郝1 龚3 邵1 万2 向3 冉2 牟2 税1 母1 庞1"
+    ).split()
+]
 _MALE_CHARS = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林阳建国峰亮成洋东文兵志毅江海春德福荣昌贵忠祥川渝豪博翔锋"
 _FEMALE_CHARS = "芳娜敏静丽艳娟霞秀英燕玲桂兰萍红梅琳雪婷莉颖倩洁佳慧琴云玉晶欣怡悦雯璐露丹蓉凤群琼秋菊霜薇月"
 _MIDDLE_CHARS = "子思雨梓晨一宏永小德春玉建海金明晓家红志国俊文嘉诗天立新学光"
@@ -80,49 +85,60 @@ _MIDDLE_CHARS = "子思雨梓晨一宏永小德春玉建海金明晓家红志国
 _PLACE_A = "新金龙凤华和平安兴民宏康福桂石桥湖山江滨南北东西玉锦鹅岭嘉陵渝巴洪松林花明红光朝天大小双通化龙溪"
 _PLACE_B = "园湾坪坝桥门苑塘岗坡口街庙寺沟湖山河池堡场路井关"
 _ROAD_SUFFIX = ("路", "路", "路", "街", "大道", "巷", "正街", "支路")
-_INDUSTRY = (
-    "建筑工程", "物流", "餐饮管理", "商贸", "机械制造", "电子科技", "物业管理", "汽车配件", "食品",
-    "医药", "家政服务", "信息技术", "酒店管理", "印务", "火锅餐饮", "装饰工程", "服饰", "农业开发",
-    "摩托车配件", "劳务派遣", "保安服务", "电梯工程", "网络科技", "环保科技",
+_INDUSTRY = tuple(
+    "建筑工程 物流 餐饮管理 商贸 机械制造 电子科技 物业管理 汽车配件 食品 医药 "
+    "家政服务 信息技术 酒店管理 印务 火锅餐饮 装饰工程 服饰 农业开发 摩托车配件 劳务派遣 "
+    "保安服务 电梯工程 网络科技 环保科技".split()
 )
-_BIG_EMPLOYERS = (
-    "重庆长安汽车股份有限公司", "重庆轨道交通（集团）有限公司", "重庆市公共交通控股（集团）有限公司",
-    "重庆银行股份有限公司", "重庆钢铁股份有限公司", "重庆医科大学附属第一医院", "重庆百货大楼股份有限公司",
-    "重庆啤酒股份有限公司", "重庆燃气集团股份有限公司", "重庆水务集团股份有限公司", "重庆邮政分公司",
-    "重庆港务物流集团有限公司", "重庆建工集团股份有限公司", "重庆机电控股（集团）公司",
+_BIG_EMPLOYERS = tuple(
+    "重庆长安汽车股份有限公司 重庆轨道交通（集团）有限公司 重庆市公共交通控股（集团）有限公司 "
+    "重庆银行股份有限公司 重庆钢铁股份有限公司 重庆医科大学附属第一医院 "
+    "重庆百货大楼股份有限公司 重庆啤酒股份有限公司 重庆燃气集团股份有限公司 "
+    "重庆水务集团股份有限公司 重庆邮政分公司 重庆港务物流集团有限公司 "
+    "重庆建工集团股份有限公司 重庆机电控股（集团）公司".split()
 )
-_SKILLS = (
-    "电工证", "叉车", "焊工证", "厨师证", "育婴师", "家政服务", "驾驶证C1", "驾驶证B2", "计算机操作",
-    "美容美发", "中式面点师", "保安员证", "养老护理员", "电子商务", "会计", "钳工", "砌筑工", "中式烹调师",
-    "茶艺师", "缝纫工", "水电安装", "挖掘机", "网约车驾驶员证", "健康管理师",
+_SKILLS = tuple(
+    "电工证 叉车 焊工证 厨师证 育婴师 家政服务 驾驶证C1 驾驶证B2 计算机操作 美容美发 "
+    "中式面点师 保安员证 养老护理员 电子商务 会计 钳工 砌筑工 中式烹调师 茶艺师 缝纫工 "
+    "水电安装 挖掘机 网约车驾驶员证 健康管理师".split()
 )
-_COURSES = ("电工", "育婴师", "中式烹调", "电子商务", "养老护理", "家政服务", "叉车", "焊工", "美容美发", "创业(SYB)")
-_COMPLAINTS = (
-    "反映就业服务窗口排队时间长", "对失业登记办理进度不满", "反映公益性岗位信息公示不及时",
-    "反映社保补贴申请未及时答复", "反映培训补贴发放延迟", "对工作人员服务态度不满",
-    "反映招聘信息与实际不符", "反映社区就业服务站开放时间不固定", "反映灵活就业社保补贴政策解释不清",
+_COURSES = tuple("电工 育婴师 中式烹调 电子商务 养老护理 家政服务 叉车 焊工 美容美发 创业(SYB)".split())
+_COMPLAINTS = tuple(
+    "反映就业服务窗口排队时间长 对失业登记办理进度不满 反映公益性岗位信息公示不及时 反映社保补贴申请未及时答复 "
+    "反映培训补贴发放延迟 对工作人员服务态度不满 反映招聘信息与实际不符 反映社区就业服务站开放时间不固定 "
+    "反映灵活就业社保补贴政策解释不清".split()
 )
 _MANUAL_INDICATORS = ("新增就业岗位数", "职业培训人数", "创业带动就业人数")
 
+# education by birth cohort: (born from year, "level weight ..."), the most recent cohort first
 _EDU_TABLES = (
-    # (born from year, [(level, weight), ...]) most recent cohort first
-    (1995, (("研究生", 5), ("大学本科", 28), ("大专", 22), ("中专", 8), ("技工学校", 3), ("高中", 17), ("初中", 15), ("小学", 2))),
-    (1980, (("研究生", 3), ("大学本科", 18), ("大专", 18), ("中专", 9), ("技工学校", 4), ("高中", 20), ("初中", 25), ("小学", 3))),
-    (1965, (("研究生", 1), ("大学本科", 8), ("大专", 10), ("中专", 10), ("技工学校", 5), ("高中", 25), ("初中", 33), ("小学", 8))),
-    (1950, (("大学本科", 3), ("大专", 4), ("中专", 6), ("技工学校", 4), ("高中", 22), ("初中", 38), ("小学", 20), ("其他", 3))),
-    (0, (("大学本科", 2), ("大专", 2), ("中专", 3), ("技工学校", 2), ("高中", 12), ("初中", 28), ("小学", 38), ("其他", 13))),
+    (1995, "研究生:5 大学本科:28 大专:22 中专:8 技工学校:3 高中:17 初中:15 小学:2"),
+    (1980, "研究生:3 大学本科:18 大专:18 中专:9 技工学校:4 高中:20 初中:25 小学:3"),
+    (1965, "研究生:1 大学本科:8 大专:10 中专:10 技工学校:5 高中:25 初中:33 小学:8"),
+    (1950, "大学本科:3 大专:4 中专:6 技工学校:4 高中:22 初中:38 小学:20 其他:3"),
+    (0, "大学本科:2 大专:2 中专:3 技工学校:2 高中:12 初中:28 小学:38 其他:13"),
 )
-_SCHOOL_YEARS = {"小学": 6, "初中": 9, "高中": 12, "中专": 12, "技工学校": 12, "大专": 15, "大学本科": 16, "研究生": 19, "其他": 3}
+_SCHOOL_YEARS = {
+    "小学": 6,
+    "初中": 9,
+    "高中": 12,
+    "中专": 12,
+    "技工学校": 12,
+    "大专": 15,
+    "大学本科": 16,
+    "研究生": 19,
+    "其他": 3,
+}
 _COLLEGE = frozenset(("大专", "大学本科", "研究生"))
 
 _HOUSEHOLD_SIZES = ((1, 20), (2, 31), (3, 27), (4, 13), (5, 6), (6, 3))
 _JOB_FORMS = (("单位就业", 60), ("灵活就业", 28), ("自主创业", 8), ("公益性岗位", 4))
 _QUIT_REASONS = (("单位解除合同", 40), ("辞职", 35), ("下岗", 5), ("其他", 10), ("", 10))
-_ACTIVE = ("职业介绍", "职业介绍", "培训推荐", "技能培训", "职业介绍", "创业服务")
+_ACTIVE = ("职业介绍", "职业介绍", "职业介绍", "培训推荐", "培训推荐", "技能培训", "创业服务")
 _ACTIVE_SET = frozenset(("职业指导", "职业介绍", "培训推荐", "技能培训", "创业服务", "公益性岗位安置"))
 _LAPSES = ("s2", "s3", "s4", "s5", "targets", "complaint", "outreach", "active", "migrant", "s8")
 _LAPSE_P = {"A": 0.03, "B": 0.05, "C": 0.08}
-_UNEMP_RATE = {"A": (0.012, 0.055), "B": (0.018, 0.065), "C": (0.022, 0.075)}
+_UNEMP_RATE = {"A": (0.01, 0.05), "B": (0.015, 0.055), "C": (0.02, 0.06)}
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -181,7 +197,10 @@ _SURNAME_V, _SURNAME_W = _weighted(_SURNAMES)
 _SIZE_V, _SIZE_W = _weighted(_HOUSEHOLD_SIZES)
 _FORM_V, _FORM_W = _weighted(_JOB_FORMS)
 _QUIT_V, _QUIT_W = _weighted(_QUIT_REASONS)
-_EDU = [(year, *_weighted(table)) for year, table in _EDU_TABLES]
+_EDU = [
+    (year, *_weighted([(item.split(":")[0], int(item.split(":")[1])) for item in table.split()]))
+    for year, table in _EDU_TABLES
+]
 
 
 # ---------------------------------------------------------------------------
@@ -190,8 +209,25 @@ _EDU = [(year, *_weighted(table)) for year, table in _EDU_TABLES]
 
 class _Person:
     __slots__ = (
-        "pid", "name", "male", "birth", "birth_ord", "rel", "edu", "res_start", "res_end", "cats", "base50",
-        "phone", "skills", "age16", "ret", "grad", "stage_start", "eps", "surname",
+        "pid",
+        "name",
+        "male",
+        "birth",
+        "birth_ord",
+        "rel",
+        "edu",
+        "res_start",
+        "res_end",
+        "cats",
+        "base50",
+        "phone",
+        "skills",
+        "age16",
+        "ret",
+        "grad",
+        "stage_start",
+        "eps",
+        "surname",
     )
 
     def __init__(self):
@@ -223,7 +259,10 @@ class _Generator:
         self.as_of = as_of
         self.D = as_of.toordinal()
         self.Y = as_of.year
-        self.year_lo = {self.Y: date(self.Y, 1, 1).toordinal(), self.Y - 1: date(self.Y - 1, 1, 1).toordinal()}
+        self.year_lo = {
+            self.Y: date(self.Y, 1, 1).toordinal(),
+            self.Y - 1: date(self.Y - 1, 1, 1).toordinal(),
+        }
         self.year_hi = {self.Y: self.D, self.Y - 1: date(self.Y - 1, 12, 31).toordinal()}
         self.D_1y = add_months(as_of, -12).toordinal()  # D − 1 year; P = (D_1y, D]
         self.progress = progress or (lambda message: None)
@@ -234,7 +273,7 @@ class _Generator:
     def _plan(self, rng: random.Random) -> list[_Community]:
         districts = _load_districts()
         n = self.n_comm
-        k = min(len(districts), max(min(n, 2), math.ceil(n / 10)))
+        k = min(len(districts), max(min(n, 2), math.ceil(n / 6)))
         weight = {"A": 3.0, "B": 2.0, "C": 1.0}
         pool = list(districts)
         chosen = []
@@ -406,7 +445,10 @@ class _Generator:
             hh = head_couple(55, 80)
             child_age = hh[0][1] - ri(22, 31)
             child_male = rng.random() < 0.5
-            out = hh + [("子女", child_age, child_male), ("其他", max(20, child_age + ri(-3, 3)), not child_male)]
+            out = hh + [
+                ("子女", child_age, child_male),
+                ("其他", max(20, child_age + ri(-3, 3)), not child_male),
+            ]
             for _ in range(n_grand):
                 g = child_age - ri(22, 34)
                 if g < 0:
@@ -484,18 +526,16 @@ class _Generator:
         for start, end in dibao:
             self._row("低保", [hid, _ds(start), _ds(end) if end is not None else ""])
 
-        members = []
-        family_surname = None
-        for rel, age, male in plan:
-            p = self._person(rel, age, male, urban, since)
-            if rel == "户主" and male or rel == "配偶" and male:
-                family_surname = p.surname
-            members.append(p)
-        # children take the father's surname (mostly); rename after the fact
-        if family_surname:
-            for p in members:
-                if p.rel == "子女" and rng.random() < 0.92:
-                    p.name = family_surname + p.name[len(p.surname):]
+        members = [self._person(rel, age, male, urban, since) for rel, age, male in plan]
+        # the head's children mostly take the father's surname, else the mother's
+        father = next((p for p in members[:2] if p.male and p.rel in ("户主", "配偶")), None)
+        mother = next((p for p in members[:2] if not p.male and p.rel in ("户主", "配偶")), None)
+        for p in members:
+            if p.rel == "子女":
+                parent = father if father is not None and (mother is None or rng.random() < 0.92) else mother
+                if parent is not None:
+                    p.name = parent.surname + p.name[len(p.surname) :]
+                    p.surname = parent.surname
         for p in members:
             self._statuses(p, urban, on_dibao)
         if urban and "s2" not in self.lapses:
@@ -620,7 +660,11 @@ class _Generator:
         D = self.D
         eps = p.eps
         if p.age16 > D or p.grad > D:  # children and students
-            if p.stage_start is not None and p.stage_start <= D and rng.random() < (0.55 if p.age16 > D else 0.97):
+            if (
+                p.stage_start is not None
+                and p.stage_start <= D
+                and rng.random() < (0.55 if p.age16 > D else 0.97)
+            ):
                 eps.append(["在校学生", max(p.stage_start, p.birth_ord), None, "", "", ""])
             self._truncate(p)
             return
@@ -663,7 +707,7 @@ class _Generator:
         else:
             p_unwill = 0.08 if age < 45 else 0.15
         if on_dibao:
-            p_unwill *= 2.5 if "s3" in self.lapses else 1.4
+            p_unwill *= 3.5 if "s3" in self.lapses else 1.4
         p_other = 0.008
         q = rng.random()
         if q < p_incap:
@@ -675,7 +719,7 @@ class _Generator:
         else:
             u = self.unemp_rate
             if on_dibao:
-                u *= 5.0 if "s3" in self.lapses else 1.8
+                u *= 8.0 if "s3" in self.lapses else 1.8
             if "下岗职工" in cats:
                 u *= 1.5
             if "高校毕业生" in cats:
@@ -892,13 +936,26 @@ class _Generator:
         self._row(
             "人员",
             [
-                pid, p.name, "男" if p.male else "女", _ds(p.birth_ord), hid, p.rel, p.edu, _ds(p.res_start),
-                _ds(p.res_end) if p.res_end is not None else "", cats, "50" if p.base50 else "", p.phone, p.skills,
+                pid,
+                p.name,
+                "男" if p.male else "女",
+                _ds(p.birth_ord),
+                hid,
+                p.rel,
+                p.edu,
+                _ds(p.res_start),
+                _ds(p.res_end) if p.res_end is not None else "",
+                cats,
+                "50" if p.base50 else "",
+                p.phone,
+                p.skills,
             ],
         )
         eps = p.eps
         for status, start, end, form, unit, reason in eps:
-            self._row("就业状态", [pid, status, _ds(start), _ds(end) if end is not None else "", form, unit, reason])
+            self._row(
+                "就业状态", [pid, status, _ds(start), _ds(end) if end is not None else "", form, unit, reason]
+            )
 
         lapses = self.lapses
         services: dict[tuple[int, str], str] = {}
@@ -926,7 +983,11 @@ class _Generator:
                         t += rng.randint(25, 90)
                 if end is None and start <= D - 30 and p.age16 <= D < p.ret:
                     if "active" in lapses and rng.random() < 0.3:
-                        for key in [k for k in services if k[1] in _ACTIVE_SET and k[1] != "职业指导" and D - 90 < k[0]]:
+                        for key in [
+                            k
+                            for k in services
+                            if k[1] in _ACTIVE_SET and k[1] != "职业指导" and D - 90 < k[0]
+                        ]:
                             del services[key]
                     elif not any(k[1] in _ACTIVE_SET and D - 90 < k[0] for k in services):
                         serve(D - rng.randint(0, min(85, D - start)), rng.choice(_ACTIVE))
@@ -936,9 +997,17 @@ class _Generator:
                     if form == "公益性岗位":
                         serve(start - rng.randint(0, 5), "公益性岗位安置")
                     elif rng.random() < 0.6:
-                        serve(max(prev[1], start - rng.randint(1, 30)), "职业介绍", f"推荐至{unit}" if unit else "")
+                        serve(
+                            max(prev[1], start - rng.randint(1, 30)),
+                            "职业介绍",
+                            f"推荐至{unit}" if unit else "",
+                        )
                 if form == "自主创业":
-                    serve(start - rng.randint(0, 60), "创业服务", "创业担保贷款政策咨询" if rng.random() < 0.4 else "")
+                    serve(
+                        start - rng.randint(0, 60),
+                        "创业服务",
+                        "创业担保贷款政策咨询" if rng.random() < 0.4 else "",
+                    )
         if "农民工" in p.cats and resident_at_D and not ("migrant" in lapses and rng.random() < 0.25):
             for _ in range(rng.randint(1, 2)):
                 serve(D - rng.randint(0, 360), "上门走访", "入户走访" if rng.random() < 0.5 else "")
@@ -1029,7 +1098,9 @@ class _Generator:
         for year in (self.Y - 1, self.Y):
             unmet = year == self.Y and "targets" in self.lapses
             which = rng.randrange(3) if unmet else -1
-            for k, (name, actual) in enumerate((("再就业人数", self.reemp[year]), ("就业困难人员再就业人数", self.hard[year]))):
+            for k, (name, actual) in enumerate(
+                (("再就业人数", self.reemp[year]), ("就业困难人员再就业人数", self.hard[year]))
+            ):
                 target = int(actual * rng.uniform(0.6, 1.0))
                 if k == which:
                     target = actual + rng.randint(1, 4)
@@ -1062,8 +1133,14 @@ class _Generator:
         code = self.comm.code
         items = ("服务站", "专职人员数", "人员经费", "工作经费", "固定场所", "办公服务设施")
         for year in (self.Y - 1, self.Y):
-            row = {"服务站": "是", "专职人员数": rng.choice((1, 1, 2, 2, 2, 3)), "人员经费": "是", "工作经费": "是",
-                   "固定场所": "是", "办公服务设施": "是"}
+            row = {
+                "服务站": "是",
+                "专职人员数": rng.choice((1, 1, 2, 2, 2, 3)),
+                "人员经费": "是",
+                "工作经费": "是",
+                "固定场所": "是",
+                "办公服务设施": "是",
+            }
             broken = "s8" in self.lapses if year == self.Y else rng.random() < 0.08
             if broken:
                 for item in rng.sample(items, rng.randint(1, 2)):

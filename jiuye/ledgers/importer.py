@@ -184,7 +184,7 @@ class _Importer:
             values.setdefault("居住终止日期", None)
             values.setdefault("退休年龄类别", "")
             ok = True
-            if not idnumber.is_valid(id_number):
+            if not (id_number.isascii() and idnumber.is_valid(id_number)):  # no full-width digits
                 self.bad("人员", row, "身份证号", f"身份证号校验失败 / ID number fails the GB 11643 check: {idnumber.mask(id_number)}")
                 ok = False
             else:

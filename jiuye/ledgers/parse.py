@@ -13,9 +13,10 @@ from jiuye.ledgers import idnumber
 from jiuye.ledgers.reader import Problem, RawTable, cell_text
 from jiuye.ledgers.schema import TABLE_BY_NAME, Table
 
-_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})( 00:00:00)?$")
-_INT_RE = re.compile(r"^[+-]?\d+$")
-_CODE_RE = re.compile(r"^\d{12}$")
+# ASCII digits only: \d would also take full-width and other Unicode digits.
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})( 00:00:00)?$", re.ASCII)
+_INT_RE = re.compile(r"^[+-]?\d+$", re.ASCII)
+_CODE_RE = re.compile(r"^\d{12}$", re.ASCII)
 _FORMULA_ESCAPE = re.compile(r"^'[=+\-@]")
 
 

@@ -9,6 +9,7 @@ returned, never raised.
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +27,9 @@ class Problem:
     message: str
 
     def line(self) -> str:
-        return "\t".join(
-            (self.table or "-", str(self.row) if self.row else "-", self.column or "-", self.message)
-        )
+        """One line of four tab-separated fields (a tab or line break in a cell becomes a space)."""
+        fields = (self.table or "-", str(self.row) if self.row else "-", self.column or "-", self.message)
+        return "\t".join(re.sub(r"[\t\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+", " ", f) for f in fields)
 
 
 @dataclass
@@ -123,6 +124,9 @@ def _xlsx_tables(path: Path, problems: list[Problem]) -> list[RawTable]:
             for number, values in enumerate(rows, start=2):
                 table.rows.append((number, list(values)))
             tables.append(table)
+    except Exception as exc:  # noqa: BLE001 - a sheet openpyxl cannot read (bad XML or strings)
+        problems.append(Problem("-", None, None, f"不是有效的 .xlsx 工作簿 / not a valid .xlsx workbook: {exc!r}"))
+        return []
     finally:
         workbook.close()
     return tables

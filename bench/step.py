@@ -1,0 +1,77 @@
+"""One measured step of the benchmark, in its own process; prints one JSON line."""
+
+import datetime as dt
+import json
+import os
+import resource
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuye.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(name: str, *args: str) -> dict:
+    if name == "migrate":
+        call_command("migrate", verbosity=0)
+        return {}
+    if name == "import":
+        from pathlib import Path
+
+        from jiuye.ledgers.importer import ledger_import
+        from jiuye.registry.models import Person
+
+        t0 = time.perf_counter()
+        result = ledger_import(path=Path(args[0]))
+        seconds = time.perf_counter() - t0
+        if not result.ok:
+            raise SystemExit("\n".join(p.line() for p in result.problems[:20]))
+        rows = sum(c["added"] for c in result.counts.values())
+        return {"seconds": seconds, "rows": rows, "persons": Person.objects.count(), "peak_mb": peak_mb()}
+    if name == "evaluate":
+        from jiuye.standards.evaluate import evaluate
+
+        t0 = time.perf_counter()
+        result = evaluate(AS_OF)
+        seconds = time.perf_counter() - t0
+        return {"seconds": seconds, "communities": len(result["communities"]), "peak_mb": peak_mb()}
+    if name == "scan":
+        return scan()
+    raise SystemExit(f"unknown step {name}")
+
+
+def scan() -> dict:
+    """A plain scan of the tables the evaluation reads: the same columns, every row fetched."""
+    from jiuye.registry import models as m
+
+    queries = [
+        (m.Person, "id, household_id, sex, birth_date, residence_start, residence_end, categories, retirement_category"),
+        (m.Household, "id, community_id, hukou"),
+        (m.StatusEpisode, 'person_id, status, start, "end"'),
+        (m.UnemploymentRegistration, "id, person_id, registered_on, cancelled_on"),
+        (m.DibaoEpisode, 'household_id, start, "end"'),
+        (m.ServiceRecord, "person_id, service_type, date"),
+    ]
+    t0 = time.perf_counter()
+    rows = 0
+    with connection.cursor() as cursor:
+        for model, columns in queries:
+            cursor.execute(f"SELECT {columns} FROM {model._meta.db_table}")
+            rows += len(cursor.fetchall())
+    return {"seconds": time.perf_counter() - t0, "rows": rows, "peak_mb": peak_mb()}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(*sys.argv[1:])))
