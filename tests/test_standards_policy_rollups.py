@@ -272,3 +272,14 @@ def test_save_with_division_records_it(sc):
     snapshot = EvaluationSnapshot.objects.get()
     assert snapshot.division_code == "500103001"
     assert [c["code"] for c in snapshot.result["communities"]] == [c["code"] for c in result["communities"]]
+
+
+def test_rollups_zone_without_a_group_is_group_a(sc):
+    communities(sc)
+    sc.load()
+    zone = Division.objects.create(code="Z98", name="无分组开发区", level=Level.ZONE, group="")
+    Division.objects.filter(code="500154001001").update(zone=zone)
+    roll = sc.result(D, rollups=True)["rollups"]
+    z98 = next(d for d in roll["districts"] if d["code"] == "Z98")
+    assert (z98["evaluated"], z98["group"], z98["target_share"], z98["meets_target"]) == (1, "A", 0.9, False)
+    assert "500154" not in {d["code"] for d in roll["districts"]}

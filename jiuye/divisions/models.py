@@ -24,7 +24,7 @@ LEVEL_BY_CODE_LENGTH = {6: Level.DISTRICT, 9: Level.STREET, 12: Level.COMMUNITY}
 
 class Division(models.Model):
     code = models.CharField(_("代码"), max_length=12, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
+    name = models.TextField(_("名称"))
     level = models.CharField(_("级别"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"

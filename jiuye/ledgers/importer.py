@@ -17,6 +17,7 @@ from django.db import transaction
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
 from jiuye.ledgers import idnumber
+from jiuye.ledgers.bulk import insert_rows
 from jiuye.ledgers.mapping import MODELS, PLAIN_FIELDS, from_model, row_hash, to_model
 from jiuye.ledgers.parse import ParsedTable, Row, parse_tables
 from jiuye.ledgers.reader import Problem, read_input
@@ -96,13 +97,13 @@ class _Importer:
         }
         codes = {r.get("家庭编号") for t in ("家庭", "人员", "低保") for r in self.rows(t)}
         self.stored_households = {}
-        for chunk in _chunks(sorted(c for c in codes if c)):
+        for chunk in _chunks(sorted(c for c in codes if c) if m.Household.objects.exists() else []):
             for hh in m.Household.objects.filter(code__in=chunk).values("pk", "code", "community__code", "address", "hukou"):
                 self.stored_households[hh["code"]] = hh
         ids = {r.get("身份证号") for t in ("人员", "就业状态", "失业登记", "服务记录") for r in self.rows(t)}
         self.stored_persons = {}
         fields = [f for _, f in PLAIN_FIELDS["人员"]]
-        for chunk in _chunks(sorted(i for i in ids if i)):
+        for chunk in _chunks(sorted(i for i in ids if i) if m.Person.objects.exists() else []):
             for p in m.Person.objects.filter(id_number__in=chunk).values("pk", "id_number", "household__code", *fields):
                 self.stored_persons[p["id_number"]] = p
 
@@ -324,12 +325,16 @@ class _Importer:
         return {"added": added, "changed": changed}
 
     def household_pks(self, codes) -> dict:
+        if len(codes) > 20000:
+            return dict(m.Household.objects.values_list("code", "pk").iterator(chunk_size=20000))
         result = {}
         for chunk in _chunks(sorted(codes)):
             result.update(m.Household.objects.filter(code__in=chunk).values_list("code", "pk"))
         return result
 
     def person_pks(self, ids) -> dict:
+        if len(ids) > 20000:
+            return dict(m.Person.objects.values_list("id_number", "pk").iterator(chunk_size=20000))
         result = {}
         for chunk in _chunks(sorted(ids)):
             result.update(m.Person.objects.filter(id_number__in=chunk).values_list("id_number", "pk"))
@@ -359,10 +364,10 @@ class _Importer:
             fields[ref_field] = refs[row.get(ref_col)]
             old = stored.get(key)
             if old is None:
-                new.append(model(**{key_field: key}, **fields))
+                new.append({key_field: key, **fields})
             elif any(old[f] != v for f, v in fields.items() if f != ref_field) or stored_ref[key] != row.get(ref_col):
                 updates.append(model(pk=old["pk"], **{key_field: key}, **fields))
-        model.objects.bulk_create(new, batch_size=2000)
+        insert_rows(model, new)
         if updates:
             model.objects.bulk_update(updates, [f for _, f in plain] + [ref_field], batch_size=500)
         return {"added": len(new), "changed": len(updates)}
@@ -384,7 +389,7 @@ class _Importer:
         else:
             parent_pks = self.community_pk
         stored = {}
-        for chunk in _chunks(sorted(parent_pks[p] for p in parents)):
+        for chunk in _chunks(sorted(parent_pks[p] for p in parents) if model.objects.exists() else []):
             for values in model.objects.filter(**{f"{parent_field}_id__in": chunk}).values(
                 "pk", parent_lookup, *[f for _, f in PLAIN_FIELDS[table]]
             ):
@@ -398,10 +403,10 @@ class _Importer:
             key = (row.get(parent_col), *[fields[field_of[c]] for c in key_cols])
             old = stored.get(key)
             if old is None:
-                new.append(model(**{f"{parent_field}_id": parent_pks[row.get(parent_col)]}, **fields))
+                new.append({f"{parent_field}_id": parent_pks[row.get(parent_col)], **fields})
             elif any(old[f] != v for f, v in fields.items()):
                 updates.append(model(pk=old["pk"], **fields))
-        model.objects.bulk_create(new, batch_size=2000)
+        insert_rows(model, new)
         if updates:
             model.objects.bulk_update(updates, list({f for f in (f for _, f in plain)} | ({"actual"} if table == "目标任务" else set())), batch_size=500)
         return {"added": len(new), "changed": len(updates)}
@@ -421,12 +426,13 @@ class _Importer:
             values = [row.get(c) for c in columns]
             digest = row_hash(values)
             fields = {f: to_model(c, row.get(c)) for c, f in plain}
-            candidates[digest] = model(**{f"{parent_field}_id": parent_pks[row.get(parent_col)]}, row_hash=digest, **fields)
+            candidates[digest] = {f"{parent_field}_id": parent_pks[row.get(parent_col)], "row_hash": digest, **fields}
         existing = set()
-        for chunk in _chunks(sorted(candidates)):
-            existing.update(model.objects.filter(row_hash__in=chunk).values_list("row_hash", flat=True))
-        new = [obj for digest, obj in candidates.items() if digest not in existing]
-        model.objects.bulk_create(new, batch_size=2000)
+        if model.objects.exists():
+            for chunk in _chunks(sorted(candidates)):
+                existing.update(model.objects.filter(row_hash__in=chunk).values_list("row_hash", flat=True))
+        new = [row for digest, row in candidates.items() if digest not in existing]
+        insert_rows(model, new)
         return {"added": len(new), "changed": 0}
 
 

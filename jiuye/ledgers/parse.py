@@ -6,6 +6,7 @@ reporting every problem of a single row or of two rows with one key.
 """
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -43,7 +44,18 @@ class CellError(ValueError):
 
 def unescape(text: str) -> str:
     """A cell written as ' followed by = + - @ is read without the '."""
-    return text[1:] if _FORMULA_ESCAPE.match(text) else text
+    return text[1:] if text[:1] == "'" and _FORMULA_ESCAPE.match(text) else text
+
+
+@functools.lru_cache(maxsize=65536)
+def _date_text(text: str) -> dt.date:
+    match = _DATE_RE.match(text)
+    if not match:
+        raise CellError(f"日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD: {text!r}")
+    try:
+        return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise CellError(f"不是有效日期 / not a real date: {text!r}") from None
 
 
 def parse_date(raw) -> dt.date | None:
@@ -56,13 +68,7 @@ def parse_date(raw) -> dt.date | None:
     text = unescape(cell_text(raw))
     if not text:
         return None
-    match = _DATE_RE.match(text)
-    if not match:
-        raise CellError(f"日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD: {text!r}")
-    try:
-        return dt.date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        raise CellError(f"不是有效日期 / not a real date: {text!r}") from None
+    return _date_text(text)
 
 
 def parse_int(raw) -> int | None:
@@ -88,7 +94,9 @@ def parse_cell(column, raw):
         return parse_date(raw)
     if kind == "int":
         return parse_int(raw)
-    text = unescape(cell_text(raw))
+    text = unescape(raw.strip() if type(raw) is str else cell_text(raw))
+    if kind == "text":
+        return text
     if kind == "enum":
         if text and text not in column.values:
             raise CellError(f"取值不在列表中 / value not in the list ({'、'.join(column.values)}): {text!r}")
@@ -140,18 +148,20 @@ def parse_tables(raw_tables: list[RawTable], problems: list[Problem], warnings: 
         present = tuple(c for c in table.column_names if c in positions)
         rows: list[Row] = []
         seen: dict[tuple, Row] = {}
+        plan = [(name, table.column(name), positions[name]) for name in present]
+        width = len(raw.headers)
         for number, cells in raw.rows:
-            if all(_blank(cell_text(c)) for c in cells):
+            if not any(c is not None and c != "" and cell_text(c) for c in cells):
                 continue
-            stray = [i for i in range(len(cells)) if (i in ignored_positions or i >= len(raw.headers)) and cell_text(cells[i])]
-            if stray:
-                warnings.append(f"{raw.name} 第{number}行：无表头的单元格已忽略 / cells without a header ignored")
+            if ignored_positions or len(cells) > width:
+                stray = [i for i in range(len(cells)) if (i in ignored_positions or i >= width) and cell_text(cells[i])]
+                if stray:
+                    warnings.append(f"{raw.name} 第{number}行：无表头的单元格已忽略 / cells without a header ignored")
             values = {}
             row_ok = True
-            for name in present:
-                column = table.column(name)
-                index = positions[name]
-                raw_value = cells[index] if index < len(cells) else None
+            n_cells = len(cells)
+            for name, column, index in plan:
+                raw_value = cells[index] if index < n_cells else None
                 try:
                     value = parse_cell(column, raw_value)
                 except CellError as exc:

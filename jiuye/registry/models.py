@@ -13,14 +13,15 @@ from jiuye.registry.scoping import ScopedManager
 
 
 class Household(models.Model):
-    code = models.CharField(_("家庭编号"), max_length=64, unique=True)
+    code = models.TextField(_("家庭编号"), unique=True)
     community = models.ForeignKey(
         "divisions.Division", on_delete=models.PROTECT, related_name="households", verbose_name=_("社区")
     )
-    address = models.CharField(_("住址"), max_length=200, blank=True)
+    address = models.TextField(_("住址"), blank=True)
     hukou = models.CharField(_("户口性质"), max_length=4, choices=vocab.choices(vocab.HUKOU))
 
-    objects = ScopedManager("community__code")
+    scope_lookup = "community__code"
+    objects = ScopedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -34,7 +35,7 @@ class Household(models.Model):
 
 class Person(models.Model):
     id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
-    name = models.CharField(_("姓名"), max_length=100)
+    name = models.TextField(_("姓名"))
     sex = models.CharField(_("性别"), max_length=1, choices=vocab.choices(vocab.SEX))
     birth_date = models.DateField(_("出生日期"))
     household = models.ForeignKey(
@@ -44,12 +45,13 @@ class Person(models.Model):
     education = models.CharField(_("文化程度"), max_length=8, blank=True, choices=vocab.choices(vocab.EDUCATION))
     residence_start = models.DateField(_("居住起始日期"))
     residence_end = models.DateField(_("居住终止日期"), null=True, blank=True)
-    categories = models.CharField(_("人员类别"), max_length=100, blank=True, help_text=_("以;分隔"))
+    categories = models.TextField(_("人员类别"), blank=True, help_text=_("以;分隔"))
     retirement_category = models.CharField(_("退休年龄类别"), max_length=2, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=40, blank=True)
+    phone = models.TextField(_("联系电话"), blank=True)
     skills = models.TextField(_("技能"), blank=True)
 
-    objects = ScopedManager("household__community__code")
+    scope_lookup = "household__community__code"
+    objects = ScopedManager()
     history = HistoricalRecords(excluded_fields=["id_number", "phone"])
 
     class Meta:
@@ -73,12 +75,13 @@ class StatusEpisode(models.Model):
     employment_form = models.CharField(
         _("就业形式"), max_length=8, blank=True, choices=vocab.choices(vocab.EMPLOYMENT_FORM)
     )
-    employer_name = models.CharField(_("单位名称"), max_length=200, blank=True)
+    employer_name = models.TextField(_("单位名称"), blank=True)
     unemployment_reason = models.CharField(
         _("失业原因"), max_length=8, blank=True, choices=vocab.choices(vocab.UNEMPLOYMENT_REASON)
     )
 
-    objects = ScopedManager("person__household__community__code")
+    scope_lookup = "person__household__community__code"
+    objects = ScopedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -96,7 +99,8 @@ class UnemploymentRegistration(models.Model):
         _("注销原因"), max_length=4, blank=True, choices=vocab.choices(vocab.CANCEL_REASON)
     )
 
-    objects = ScopedManager("person__household__community__code")
+    scope_lookup = "person__household__community__code"
+    objects = ScopedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -113,7 +117,8 @@ class DibaoEpisode(models.Model):
     start = models.DateField(_("开始日期"))
     end = models.DateField(_("结束日期"), null=True, blank=True)
 
-    objects = ScopedManager("household__community__code")
+    scope_lookup = "household__community__code"
+    objects = ScopedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -129,11 +134,12 @@ class ServiceRecord(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="services")
     date = models.DateField(_("服务日期"))
     service_type = models.CharField(_("服务类型"), max_length=8, choices=vocab.choices(vocab.SERVICE_TYPE))
-    handler = models.CharField(_("经办人"), max_length=100, blank=True)
+    handler = models.TextField(_("经办人"), blank=True)
     note = models.TextField(_("备注"), blank=True)
     row_hash = models.CharField(max_length=40, unique=True, editable=False)
 
-    objects = ScopedManager("person__household__community__code")
+    scope_lookup = "person__household__community__code"
+    objects = ScopedManager()
     history = HistoricalRecords(excluded_fields=["row_hash"])
 
     class Meta:
@@ -152,7 +158,8 @@ class Complaint(models.Model):
     content = models.TextField(_("内容"), blank=True)
     row_hash = models.CharField(max_length=40, unique=True, editable=False)
 
-    objects = ScopedManager("community__code")
+    scope_lookup = "community__code"
+    objects = ScopedManager()
     history = HistoricalRecords(excluded_fields=["row_hash"])
 
     class Meta:
@@ -166,11 +173,12 @@ class Target(models.Model):
 
     community = models.ForeignKey("divisions.Division", on_delete=models.PROTECT, related_name="targets")
     year = models.PositiveSmallIntegerField(_("年度"))
-    indicator = models.CharField(_("指标"), max_length=100)
+    indicator = models.TextField(_("指标"))
     target = models.IntegerField(_("目标值"))
     actual = models.IntegerField(_("实际值"), null=True, blank=True)
 
-    objects = ScopedManager("community__code")
+    scope_lookup = "community__code"
+    objects = ScopedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -194,7 +202,8 @@ class OrganizationRecord(models.Model):
     premises = models.BooleanField(_("固定场所"), null=True)
     facilities = models.BooleanField(_("办公服务设施"), null=True)
 
-    objects = ScopedManager("community__code")
+    scope_lookup = "community__code"
+    objects = ScopedManager()
     history = HistoricalRecords()
 
     class Meta:

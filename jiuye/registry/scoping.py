@@ -1,8 +1,8 @@
 """The one scoped query path for citizens' data.
 
-Each model holding citizens' data declares the lookup from itself to its
-community's division code. ``Model.objects.for_user(user)`` returns only the rows
-under the user's scope; a user with no scope sees nothing (deny by default).
+Each model holding citizens' data declares ``scope_lookup``, the lookup from itself
+to its community's division code. ``Model.objects.for_user(user)`` returns only the
+rows under the user's scope; a user with no scope sees nothing (deny by default).
 """
 
 from django.db import models
@@ -10,7 +10,6 @@ from django.db import models
 
 class ScopedQuerySet(models.QuerySet):
     def for_user(self, user):
-        lookup = self.model._default_manager.scope_lookup
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         if user.is_superuser:
@@ -22,7 +21,7 @@ class ScopedQuerySet(models.QuerySet):
 
         if is_city(scope):
             return self
-        return self.filter(**{f"{lookup}__startswith": scope})
+        return self.filter(**{f"{self.model.scope_lookup}__startswith": scope})
 
     def in_division(self, code: str):
         """Rows under a division code (6, 9 or 12 digits; the city code means all)."""
@@ -31,15 +30,8 @@ class ScopedQuerySet(models.QuerySet):
         prefix = community_prefix(code)
         if not prefix:
             return self
-        lookup = self.model._default_manager.scope_lookup
-        return self.filter(**{f"{lookup}__startswith": prefix})
+        return self.filter(**{f"{self.model.scope_lookup}__startswith": prefix})
 
 
 class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
-    def __init__(self, scope_lookup: str):
-        super().__init__()
-        self.scope_lookup = scope_lookup
-
-    def deconstruct(self):
-        # Managers are not serialised into migrations.
-        return (False, "jiuye.registry.scoping.ScopedManager", None, (self.scope_lookup,), {})
+    pass

@@ -24,6 +24,7 @@ def rollup(result: dict, params: dict, ctx) -> dict:
     year = int(result["as_of"][:4])
     names = dict(Division.objects.exclude(level=Level.COMMUNITY).values_list("code", "name"))
     zones = {z.pk: z for z in Division.objects.filter(level=Level.ZONE)}
+    zone_codes = {z.code for z in zones.values()}
     groups = dict(Division.objects.filter(level__in=[Level.DISTRICT, Level.ZONE]).values_list("code", "group"))
     zone_of = dict(zip(ctx.communities["code"], ctx.communities["zone_id"], strict=True))
     streets: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -40,7 +41,8 @@ def rollup(result: dict, params: dict, ctx) -> dict:
     district_lines = []
     for code, (evaluated, passing) in sorted(districts.items()):
         line = _line(code, names.get(code, code), evaluated, passing)
-        group = groups.get(code, "")
+        # standards.md: a development zone counts as group A (its own group, where one is set).
+        group = groups.get(code, "") or ("A" if code in zone_codes else "")
         target = district_target_share(params, group, year) if group else None
         line["group"] = group
         line["target_share"] = target
