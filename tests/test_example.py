@@ -19,8 +19,8 @@ def test_import_then_evaluate_matches_expected(jiuye, example_dir):
     expected = json.loads((example_dir / "expected-2026-06-30.json").read_text(encoding="utf-8"))
     compare = SHARED / "tools" / "compare_evaluation.py"
     if compare.exists():
-        from pathlib import Path
         import tempfile
+        from pathlib import Path
 
         with tempfile.TemporaryDirectory() as tmp:
             a, e = Path(tmp) / "a.json", Path(tmp) / "e.json"

@@ -50,7 +50,7 @@ class Command(BaseCommand):
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", password=DEMO_PASSWORD)
         self.stdout.write("")
-        self.stdout.write("演示用户 / demonstration users (密码 / password: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"演示用户 / demonstration users (密码 / password: {DEMO_PASSWORD})")
         for name, role, scope in [*accounts, ("admin", "superuser", "-")]:
             self.stdout.write(f"  {name:<9} {role:<10} {scope}")
         self.stdout.write(f"  社区 / community: {community.code} {community.name}")
