@@ -66,7 +66,7 @@ def test_pages_require_login_and_show_only_the_scope(client, jiuye, imported):
     assert client.get("/").status_code == 302
     jiuye("user", "add", "a", "--role", "community", "--scope", "500103001002", stdin=PASSWORD)
     client.login(username="a", password="Gongzuo-2026!x")
-    page = client.get("/").content.decode()
+    page = client.get("/standing/").content.decode()
     assert "示例乙社区" in page and "示例甲社区" not in page and "示例丙社区" not in page
 
 

@@ -20,7 +20,7 @@ from jiuye.ledgers import idnumber
 from jiuye.ledgers.bulk import insert_rows
 from jiuye.ledgers.mapping import MODELS, PLAIN_FIELDS, from_model, row_hash, to_model
 from jiuye.ledgers.parse import ParsedTable, Row, parse_tables
-from jiuye.ledgers.reader import Problem, read_input
+from jiuye.ledgers.reader import Problem, RawTable, read_input
 from jiuye.ledgers.schema import COMPUTED_INDICATORS, TABLE_BY_NAME, TABLES
 from jiuye.registry import models as m
 
@@ -461,3 +461,39 @@ def ledger_import(*, path: Path, user=None, progress=None) -> ImportResult:
 
 
 TABLE_ORDER = [t.name for t in TABLES]
+
+
+def ledger_validate(tables: dict[str, list[dict]]) -> list[Problem]:
+    """The problems ``ledger_import`` would report for these rows, against what is stored.
+
+    ``tables`` maps a table name to its rows, each a dict keyed by the exchange columns
+    with the values a CSV gives (text; a ``date`` is taken as a date cell). Only the
+    columns given count as present: a column given in one row of a table is present for
+    the whole table (blank where a row lacks it), as in a CSV file. Rows are numbered as
+    in a spreadsheet (the first row is 2). Nothing is written.
+    """
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    raw_tables = []
+    for name, rows in tables.items():
+        if name not in TABLE_BY_NAME:
+            problems.append(Problem(name, None, None, "不是台账表名 / not a table of the exchange format"))
+            continue
+        if not rows:
+            continue
+        headers = list(dict.fromkeys(column for row in rows for column in row))
+        raw = RawTable(name, name, headers)
+        for number, row in enumerate(rows, start=2):
+            raw.rows.append((number, [_validate_cell(row.get(column)) for column in headers]))
+        raw_tables.append(raw)
+    parsed = parse_tables(raw_tables, problems, warnings)
+    _Importer(parsed, problems, warnings, None).check()
+    return problems
+
+
+def _validate_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ";".join(str(v) for v in value)
+    return value

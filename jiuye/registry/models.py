@@ -56,6 +56,7 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["id_number"]
+        permissions = [("view_full_id", _("可查看完整身份证号和电话 / may reveal full ID and phone numbers"))]
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CaseworkConfig(AppConfig):
+    name = "jiuye.casework"
+    verbose_name = "帮扶 / Casework"

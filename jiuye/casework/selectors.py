@@ -1,0 +1,99 @@
+"""Reads for the community worker's desk: today's queue, most urgent first.
+
+Everything is computed set-wise for the worker's scope with the standards engine's
+context, so the queue and the standards always agree.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from jiuye.casework.models import FollowUp
+from jiuye.ledgers import idnumber
+from jiuye.registry import models as m
+from jiuye.standards.context import UNEMPLOYED, load_context, status_at_d
+from jiuye.standards.dates import add_months, from_day
+from jiuye.standards.parameters import load_parameters
+from jiuye.standards.rules import s2, s3, s4, s7
+from jiuye.standards.selectors import scope_prefix
+
+
+@dataclass
+class QueueItem:
+    kind: str  # guidance, zero, long_term, inactive, follow_up, dibao
+    urgency: int  # days left (negative: overdue); smaller is more urgent
+    title: str
+    detail: str
+    person_id: int | None = None
+    household_id: int | None = None
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.urgency
+
+
+def today_queue(user, today: dt.date | None = None, horizon_days: int = 7) -> list[QueueItem]:
+    today = today or dt.date.today()
+    prefix = scope_prefix(user)
+    if prefix is None:
+        return []
+    params = load_parameters()
+    ctx = load_context(today, params, prefix)
+    items: list[QueueItem] = []
+
+    # Registrations whose guidance deadline is near or missed (S4).
+    reg = s4.frame(ctx)
+    open_reg = reg[~reg["on_time"]]
+    for row in open_reg.itertuples(index=False):
+        days_left = int(row.deadline) - ctx.D
+        if days_left <= horizon_days:
+            items.append(QueueItem("guidance", days_left, "", f"{from_day(row.registered)}→{from_day(row.deadline)}",
+                                   person_id=int(row.person)))
+
+    # Zero-employment households and their days left of the one-month limit (S2).
+    current, _, _ = s2.frames(ctx)
+    for row in current.itertuples(index=False):
+        items.append(QueueItem("zero", int(row.deadline) - ctx.D, "", f"{from_day(row.start)}→{from_day(row.deadline)}",
+                               household_id=int(row.hh)))
+
+    # Unemployed persons nearing one year (S5 window, two months ahead).
+    status, spell = status_at_d(ctx)
+    long_limit = add_months(spell.copy(), params["s5_long_term_months"])
+    nearing = (status == UNEMPLOYED) & (spell < 10**7) & (long_limit - ctx.D <= 62)
+    ids = ctx.persons.index.to_numpy()
+    for pid, limit in zip(ids[nearing].tolist(), long_limit[nearing].tolist(), strict=True):
+        items.append(QueueItem("long_term", int(limit) - ctx.D, "", f"→{from_day(limit)}", person_id=pid))
+
+    # Unemployed without an active service in the window (S7).
+    mk = s7.masks(ctx)
+    for pid in ids[mk["due"] & ~mk["active"]].tolist():
+        items.append(QueueItem("inactive", 0, "", "", person_id=pid))
+
+    # 低保 members able to work and not working (S3).
+    for pid in ids[s3.masks(ctx)["not_working"]].tolist():
+        items.append(QueueItem("dibao", horizon_days, "", "", person_id=pid))
+
+    # Follow-up visits due.
+    for f in FollowUp.objects.for_user(user).filter(done_on=None, due__lte=today + dt.timedelta(days=horizon_days)):
+        items.append(QueueItem("follow_up", (f.due - today).days, "", f.reason, person_id=f.person_id,
+                               household_id=f.household_id))
+
+    person_ids = {i.person_id for i in items if i.person_id}
+    hh_ids = {i.household_id for i in items if i.household_id}
+    people = {p.pk: p for p in m.Person.objects.for_user(user).filter(pk__in=person_ids)}
+    households = {h.pk: h for h in m.Household.objects.for_user(user).filter(pk__in=hh_ids)}
+    visible = []
+    for item in items:
+        if item.person_id:
+            person = people.get(item.person_id)
+            if person is None:
+                continue
+            item.title = f"{person.name}（{idnumber.mask(person.id_number)}）"
+        elif item.household_id:
+            household = households.get(item.household_id)
+            if household is None:
+                continue
+            item.title = f"{household.code} {household.address}"
+        visible.append(item)
+    order = {"guidance": 0, "zero": 1, "follow_up": 2, "long_term": 3, "inactive": 4, "dibao": 5}
+    visible.sort(key=lambda i: (i.urgency, order[i.kind]))
+    return visible

@@ -1,0 +1,63 @@
+"""Reads of the register for the pages: always through the scoped managers."""
+
+import functools
+import re
+
+from django.db.models import Q
+from pypinyin import Style, lazy_pinyin
+
+from jiuye.ledgers import idnumber
+from jiuye.registry import models as m
+
+_ID_RE = re.compile(r"^\d{17}[\dXx]$", re.ASCII)
+_DIGITS_RE = re.compile(r"^\d{4,}$", re.ASCII)
+_LETTERS_RE = re.compile(r"^[A-Za-z]{1,10}$", re.ASCII)
+
+
+@functools.lru_cache(maxsize=200_000)
+def initials(name: str) -> str:
+    """Pinyin initials of a Chinese name, lower case (张建国 → zjg)."""
+    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p).lower()
+
+
+def person_search(user, query: str, limit: int = 50):
+    """Persons the user may see, by name, pinyin initials, full ID number or phone."""
+    people = m.Person.objects.for_user(user).select_related("household", "household__community")
+    query = (query or "").strip()
+    if not query:
+        return people.none()
+    if _ID_RE.match(query):
+        return people.filter(id_number=idnumber.normalize(query))[:limit]
+    if _DIGITS_RE.match(query):
+        return people.filter(Q(phone=query) | Q(phone__endswith=query))[:limit]
+    if _LETTERS_RE.match(query):
+        wanted = query.lower()
+        # Initials are computed for the user's own scope only (a community is a few thousand people).
+        matches = [pk for pk, name in people.values_list("pk", "name").iterator(chunk_size=5000)
+                   if initials(name).startswith(wanted)][:limit]
+        return people.filter(pk__in=matches)
+    return people.filter(name__contains=query)[:limit]
+
+
+def person_detail(user, pk: int):
+    """The person with the full dated history, or DoesNotExist if outside the scope."""
+    person = m.Person.objects.for_user(user).select_related("household", "household__community").get(pk=pk)
+    return {
+        "person": person,
+        "statuses": list(person.statuses.order_by("-start")),
+        "registrations": list(person.registrations.order_by("-registered_on")),
+        "services": list(person.services.order_by("-date", "-id")[:200]),
+        "trainings": list(person.trainings.order_by("-start")),
+        "benefits": list(person.benefits.order_by("-start")),
+        "history": list(person.history.select_related("history_user").order_by("-history_date")[:50]),
+    }
+
+
+def household_detail(user, pk: int):
+    household = m.Household.objects.for_user(user).select_related("community").get(pk=pk)
+    return {
+        "household": household,
+        "members": list(household.members.order_by("relation", "birth_date")),
+        "dibao": list(household.dibao.order_by("-start")),
+        "zero_cases": list(household.zero_cases.prefetch_related("actions").order_by("-detected_on")),
+    }
