@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "jiuye.ledgers",
     "jiuye.standards",
     "jiuye.casework",
+    "jiuye.jobs",
 ]
 
 MIDDLEWARE = [

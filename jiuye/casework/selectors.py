@@ -97,3 +97,40 @@ def today_queue(user, today: dt.date | None = None, horizon_days: int = 7) -> li
     order = {"guidance": 0, "zero": 1, "follow_up": 2, "long_term": 3, "inactive": 4, "dibao": 5}
     visible.sort(key=lambda i: (i.urgency, order[i.kind]))
     return visible
+
+
+def zero_employment_board(user, today: dt.date) -> dict:
+    """Households zero-employment today with days left of the limit, and this year's eliminated cases.
+
+    Detection is the standards engine's; cases (认定, 帮扶, 消除) are synced first, so a
+    household appears here the day the data makes it one.
+    """
+    from jiuye.casework.models import ZeroEmploymentCase
+    from jiuye.casework.services import zero_employment_sync
+    from jiuye.divisions.models import Division, Level
+
+    prefix = scope_prefix(user)
+    if prefix is None:
+        return {"current": [], "eliminated": []}
+    if len(prefix) == 12:  # a community's own page syncs at once; wider scopes rely on the nightly run
+        for community in Division.objects.filter(level=Level.COMMUNITY, code=prefix):
+            zero_employment_sync(user=None, community=community, as_of=today)
+    params = load_parameters()
+    ctx = load_context(today, params, prefix)
+    current, _, _ = s2.frames(ctx)
+    cases = {(c.household_id, c.detected_on): c for c in ZeroEmploymentCase.objects.for_user(user)
+             .filter(eliminated_on__isnull=True).select_related("household")}
+    households = {h.pk: h for h in m.Household.objects.for_user(user).filter(pk__in=current["hh"].tolist())}
+    rows = []
+    for row in current.itertuples(index=False):
+        household = households.get(int(row.hh))
+        if household is None:
+            continue
+        start = from_day(row.start)
+        rows.append({"household": household, "since": start, "deadline": from_day(row.deadline),
+                     "days_left": int(row.deadline) - ctx.D, "case": cases.get((household.pk, start))})
+    rows.sort(key=lambda r: r["days_left"])
+    year_start = dt.date(today.year, 1, 1)
+    eliminated = (ZeroEmploymentCase.objects.for_user(user).filter(eliminated_on__gte=year_start)
+                  .select_related("household").order_by("-eliminated_on"))
+    return {"current": rows, "eliminated": list(eliminated)}

@@ -1,11 +1,21 @@
-"""The community worker's desk: today's queue."""
+"""The community worker's desk: today's queue, casework flows, zero-employment households."""
 
 import datetime as dt
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from jiuye.casework.selectors import today_queue
+from jiuye.casework import services as cs
+from jiuye.casework.flows import FLOWS
+from jiuye.casework.models import ZeroEmploymentCase
+from jiuye.casework.selectors import today_queue, zero_employment_board
+from jiuye.registry import models as m
+from jiuye.registry.services import ValidationFailed, guidance_deadline
 
 
 @login_required
@@ -14,3 +24,89 @@ def today(request):
         return redirect("standing")
     items = today_queue(request.user, dt.date.today())
     return render(request, "desk/today.html", {"items": items, "today": dt.date.today()})
+
+
+def _person(user, pk):
+    try:
+        return m.Person.objects.for_user(user).select_related("household", "household__community").get(pk=pk)
+    except m.Person.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def flow(request, pk: int, name: str):
+    if name not in FLOWS:
+        raise Http404
+    spec = FLOWS[name]
+    person = _person(request.user, pk)
+    form = spec.form(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = spec.run(request.user, person, form.cleaned_data)
+        except ValidationFailed as exc:
+            form.add_service_errors(exc.errors)
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(request, message)
+            response = redirect("person", pk=person.pk)
+            response.set_cookie("jiuye_draft_saved", f"{name}-{person.pk}", max_age=60, samesite="Lax")
+            return response
+    return render(request, "desk/flow.html", {"person": person, "form": form, "flow": spec, "name": name})
+
+
+@login_required
+def deadline(request):
+    """The guidance deadline for a registration date, shown beside the date field."""
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return HttpResponse("")
+    due = guidance_deadline(day)
+    return HttpResponse(_("Vocational guidance due by %(date)s (%(weekday)s)") % {
+        "date": due.isoformat(), "weekday": ["一", "二", "三", "四", "五", "六", "日"][due.weekday()]})
+
+
+@login_required
+def zero_board(request):
+    board = zero_employment_board(request.user, dt.date.today())
+    return render(request, "desk/zero.html", {"board": board, "today": dt.date.today()})
+
+
+def _case(user, pk):
+    try:
+        return ZeroEmploymentCase.objects.for_user(user).select_related("household").get(pk=pk)
+    except ZeroEmploymentCase.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@require_POST
+def zero_recognize(request, pk: int):
+    case = _case(request.user, pk)
+    try:
+        day = dt.date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        messages.error(request, _("Enter a date."))
+        return redirect("household", pk=case.household_id)
+    cs.zero_employment_recognize(user=request.user, case=case, recognized_on=day, plan=request.POST.get("plan", ""))
+    messages.success(request, _("Recognition recorded."))
+    return redirect("household", pk=case.household_id)
+
+
+@login_required
+@require_POST
+def zero_action(request, pk: int):
+    case = _case(request.user, pk)
+    action = request.POST.get("action", "").strip()
+    try:
+        day = dt.date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        day = None
+    if not action or day is None:
+        messages.error(request, _("Enter a date and the action."))
+    else:
+        cs.assistance_action_add(user=request.user, case=case, date=day, action=action,
+                                 handler=request.user.get_username())
+        messages.success(request, _("Assistance action recorded."))
+    return redirect("household", pk=case.household_id)

@@ -1,117 +1,26 @@
-"""Reads of the printed ledgers (十类台账) for the pages and the workbooks.
+"""Reads of the ledgers app for the pages: the ten printed ledgers (十类台账).
 
-``ledger_rows`` is what a ledger page shows: the ledger's columns and its rows for a
-division within the user's scope, as of a date, with optional filters. ID and phone
-numbers are masked unless the caller asks to reveal them and the user may
-(``can_reveal_ids``).
+``ledger_rows(*, user, slug, division_code, as_of, filters=None, reveal_ids=False)``
+returns ``(columns, rows)`` of one ledger for a division within the user's scope
+(PermissionDenied otherwise); see ``jiuye.ledgers.printed``.
 """
 
-import datetime as dt
-
-from django.core.exceptions import PermissionDenied
-
-from jiuye.divisions.codes import normalize_division_code
-from jiuye.divisions.models import Division, Level
-from jiuye.ledgers import idnumber
-from jiuye.ledgers.printed.definitions import (
-    COMMUNITY,
-    LEDGERS,
-    Column,
-    Ledger,
-    LedgerError,
-    LedgerQuery,
-    get_ledger,
-    parse_filters,
+from jiuye.ledgers.printed.rows import (
+    can_reveal_ids,
+    ledger_columns,
+    ledger_division,
+    ledger_list,
+    ledger_rows,
+    ledger_table,
+    mask_phone,
 )
-from jiuye.standards.selectors import scope_prefix
 
-REVEAL_PERMISSION = "registry.view_full_id"
-
-
-def can_reveal_ids(user) -> bool:
-    """Whether ``user`` may see full ID and phone numbers (superusers and the permission)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return bool(user.is_superuser or user.has_perm(REVEAL_PERMISSION))
-
-
-def mask_phone(value: str) -> str:
-    """13812345678 → 138****5678 (short numbers: every character masked)."""
-    value = value or ""
-    return value[:3] + "*" * max(0, len(value) - 7) + value[-4:] if len(value) > 7 else "*" * len(value)
-
-
-def ledger_list() -> tuple[Ledger, ...]:
-    """The ten ledgers in their order (slug, titles, columns, filters)."""
-    return LEDGERS
-
-
-def ledger_division(user, division_code: str) -> Division:
-    """The division ``division_code`` if it lies within the user's scope.
-
-    PermissionDenied when it does not (or the user may see nothing), before saying
-    whether it exists; LedgerError for a malformed code, Division.DoesNotExist for an
-    unknown one.
-    """
-    try:
-        code = normalize_division_code(division_code)
-    except ValueError as exc:
-        raise LedgerError(str(exc)) from None
-    prefix = scope_prefix(user) if user is not None else None
-    if prefix is None or not code.startswith(prefix):
-        raise PermissionDenied("该区划不在您的管辖范围内 / this division is outside your scope")
-    division = Division.objects.exclude(level=Level.ZONE).filter(code=code).first()
-    if division is None:
-        raise Division.DoesNotExist(f"区划不存在 / no such division: {code}")
-    return division
-
-
-def ledger_columns(ledger: Ledger, division: Division) -> list[Column]:
-    """The ledger's columns; above community level a 社区 column follows 序号."""
-    columns = list(ledger.columns)
-    if division.level != Level.COMMUNITY:
-        columns.insert(1, COMMUNITY)
-    return columns
-
-
-def _cell(column: Column, row: dict, reveal: bool):
-    value = row.get(column.key)
-    if value is None:
-        return "" if column.kind in ("text", "id", "phone") else None
-    if column.kind == "id" and not reveal:
-        return idnumber.mask(value)
-    if column.kind == "phone" and not reveal:
-        return mask_phone(value)
-    return value
-
-
-def ledger_table(*, user, slug: str, division_code: str, as_of: dt.date, filters=None, reveal_ids: bool = False):
-    """(ledger, division, query, columns, rows, revealed): what ``ledger_rows`` and the workbook share."""
-    ledger = get_ledger(slug)
-    division = ledger_division(user, division_code)
-    query = LedgerQuery(
-        user=user, division=division, as_of=as_of, filters=parse_filters(ledger, filters),
-        uses_period=ledger.uses_period,
-    )
-    records = ledger.build(query)
-    revealed = bool(reveal_ids) and can_reveal_ids(user)
-    columns = ledger_columns(ledger, division)
-    rows = []
-    for number, record in enumerate(records, start=1):
-        record["no"] = number
-        rows.append([_cell(column, record, revealed) for column in columns])
-    return ledger, division, query, columns, rows, revealed
-
-
-def ledger_rows(*, user, slug: str, division_code: str, as_of: dt.date, filters=None, reveal_ids: bool = False):
-    """``(columns, rows)`` of one ledger: columns are :class:`Column` (``zh``, ``en``, ``kind``);
-    each row is a list of cell values in column order (dates as ``date``, IDs and phones
-    masked unless ``reveal_ids`` and :func:`can_reveal_ids`).
-
-    Raises PermissionDenied when the division is outside the user's scope and
-    LedgerError for an unknown slug or a bad filter.
-    """
-    _, _, _, columns, rows, _ = ledger_table(
-        user=user, slug=slug, division_code=division_code, as_of=as_of, filters=filters, reveal_ids=reveal_ids
-    )
-    return columns, rows
+__all__ = [
+    "can_reveal_ids",
+    "ledger_columns",
+    "ledger_division",
+    "ledger_list",
+    "ledger_rows",
+    "ledger_table",
+    "mask_phone",
+]

@@ -63,3 +63,47 @@ def household(request, pk: int):
 
 def masked(value: str) -> str:
     return idnumber.mask(value)
+
+
+def _edit(request, form, household=None, person=None):
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from jiuye.registry import services
+    from jiuye.registry.services import ValidationFailed
+
+    if request.method == "POST" and form.is_valid():
+        try:
+            if person is None:
+                person = services.person_create(user=request.user, household=household, values=form.exchange_values())
+            else:
+                person = services.person_update(user=request.user, person=person, values=form.exchange_values())
+        except ValidationFailed as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(request, "已保存 / saved")
+            return redirect("person", pk=person.pk)
+    return render(request, "registry/person_form.html", {"form": form, "household": household, "person": person})
+
+
+@login_required
+def person_add(request, household_pk: int):
+    from jiuye.registry.forms import PersonForm
+
+    try:
+        household = m.Household.objects.for_user(request.user).select_related("community").get(pk=household_pk)
+    except m.Household.DoesNotExist:
+        raise Http404 from None
+    return _edit(request, PersonForm(request.POST or None), household=household)
+
+
+@login_required
+def person_edit(request, pk: int):
+    from jiuye.registry.forms import PersonForm
+
+    try:
+        person = m.Person.objects.for_user(request.user).select_related("household").get(pk=pk)
+    except m.Person.DoesNotExist:
+        raise Http404 from None
+    form = PersonForm(request.POST or None, initial=PersonForm.initial_for(person))
+    return _edit(request, form, household=person.household, person=person)

@@ -26,21 +26,41 @@ UNKNOWN = -1
 
 
 def _day_sql(column: str) -> str:
+    """The date column as a day number; NULL (an open end) as ``OPEN``."""
     if connection.vendor == "postgresql":
-        return f"({column} - DATE '1970-01-01')"
-    return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
+        return f"COALESCE({column} - DATE '1970-01-01', {int(OPEN)})"
+    return f"COALESCE(CAST(julianday({column}) - 2440587.5 AS INTEGER), {int(OPEN)})"
 
 
 def _q(alias: str, column: str) -> str:
     return f"{alias}.{connection.ops.quote_name(column)}"
 
 
-def _frame(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
+def _frame(sql: str, params: list, columns: list[str], bools: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Rows of ``sql`` as a DataFrame. Day columns arrive as integers (``OPEN`` for none)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    frame = pd.DataFrame.from_records(rows, columns=columns)
-    return frame
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="object" if c in TEXT_COLUMNS else "int64") for c in columns})
+    table = np.array(rows, dtype=object)
+    data = {}
+    for i, name in enumerate(columns):
+        column = table[:, i]
+        if name in TEXT_COLUMNS:
+            column[column == None] = ""  # noqa: E711 - element-wise comparison
+            data[name] = column
+        elif name in bools or name in NULLABLE_COLUMNS:
+            data[name] = pd.array(column.tolist(), dtype="boolean" if name in bools else "Int64")
+        else:
+            data[name] = column.astype(np.int64)
+    return pd.DataFrame(data)
+
+
+# Columns that may hold NULL (everything else is NOT NULL or coalesced in SQL).
+NULLABLE_COLUMNS = {"zone_id", "actual", "专职人员"}
+# Columns read as text (everything else is numeric or a day number).
+TEXT_COLUMNS = {"code", "name", "hukou", "sex", "categories", "ret_cat", "status", "type", "indicator"}
 
 
 def _days(series: pd.Series, open_value=OPEN) -> np.ndarray:
@@ -88,32 +108,47 @@ def load_context(as_of: dt.date, params: dict, prefix: str = "", calendar: Workd
     div = Division._meta.db_table
     hh = m.Household._meta.db_table
     pe = m.Person._meta.db_table
+    # Scope filters: none for the whole deployment, else semi-joins on the community code.
+    hh_in = f"SELECT h.id FROM {hh} h JOIN {div} c ON c.id = h.community_id WHERE c.code LIKE %s"
+    scope = {
+        "community": (f" AND {{a}}.community_id IN (SELECT c.id FROM {div} c WHERE c.code LIKE %s)", [like]),
+        "household": (f" AND {{a}}.household_id IN ({hh_in})", [like]),
+        "person": (f" AND {{a}}.person_id IN (SELECT p.id FROM {pe} p WHERE p.household_id IN ({hh_in}))", [like]),
+    }
+
+    def where(kind: str, alias: str) -> tuple[str, list]:
+        if not prefix:
+            return "", []
+        clause, args = scope[kind]
+        return clause.replace("{a}", alias), args
+
     comms = _frame(
         f"SELECT id, code, name, zone_id FROM {div} WHERE level = %s AND code LIKE %s ORDER BY code",
         [Level.COMMUNITY, like],
         ["id", "code", "name", "zone_id"],
     )
+    comms["code"] = comms["code"].astype(str)
     comms["idx"] = np.arange(len(comms))
     ctx.communities = comms
     comm_index = dict(zip(comms["id"], comms["idx"], strict=True))
 
-    households = _frame(
-        f"SELECT h.id, h.community_id, h.hukou FROM {hh} h JOIN {div} c ON c.id = h.community_id WHERE c.code LIKE %s",
-        [like],
-        ["id", "community_id", "hukou"],
-    )
+    clause, args = where("community", "h")
+    households = _frame(f"SELECT h.id, h.community_id, h.hukou FROM {hh} h WHERE 1 = 1{clause}", args,
+                        ["id", "community_id", "hukou"])
+    households = households[households["community_id"].isin(comm_index)]
     households["comm"] = households["community_id"].map(comm_index).astype(np.int64)
     households["urban"] = households["hukou"] == "城镇"
     ctx.households = households.set_index("id")
 
-    scope_join = f"JOIN {hh} h ON h.id = p.household_id JOIN {div} c ON c.id = h.community_id"
+    clause, args = where("household", "p")
     persons = _frame(
         f"SELECT p.id, p.household_id, p.sex, {_day_sql('p.birth_date')}, {_day_sql('p.residence_start')}, "
-        f"{_day_sql('p.residence_end')}, p.categories, p.retirement_category, p.name "
-        f"FROM {pe} p {scope_join} WHERE c.code LIKE %s",
-        [like],
-        ["id", "hh", "sex", "birth", "res_start", "res_end", "categories", "ret_cat", "name"],
+        f"{_day_sql('p.residence_end')}, p.categories, p.retirement_category "
+        f"FROM {pe} p WHERE 1 = 1{clause}",
+        args,
+        ["id", "hh", "sex", "birth", "res_start", "res_end", "categories", "ret_cat"],
     )
+    persons = persons[persons["hh"].isin(ctx.households.index)]
     persons["birth"] = _days(persons["birth"])
     persons["res_start"] = _days(persons["res_start"])
     persons["res_end"] = _days(persons["res_end"])
@@ -124,34 +159,38 @@ def load_context(as_of: dt.date, params: dict, prefix: str = "", calendar: Workd
     ctx.persons = persons
 
     st = m.StatusEpisode._meta.db_table
+    clause, args = where("person", "s")
     statuses = _frame(
         f"SELECT s.person_id, s.status, {_day_sql('s.start')}, {_day_sql(_q('s', 'end'))} FROM {st} s "
-        f"JOIN {pe} p ON p.id = s.person_id {scope_join} WHERE c.code LIKE %s AND s.start <= %s",
-        [like, D],
+        f"WHERE s.start <= %s{clause}",
+        [D, *args],
         ["person", "status", "start", "end"],
     )
+    statuses = statuses[statuses["person"].isin(persons.index)]
     statuses["status"] = statuses["status"].map(STATUS_CODES).fillna(UNKNOWN).astype(np.int64)
     statuses["start"] = _days(statuses["start"])
     statuses["end"] = _days(statuses["end"])
     ctx.statuses = _with_spells(statuses)
 
     reg = m.UnemploymentRegistration._meta.db_table
+    clause, args = where("person", "r")
     registrations = _frame(
         f"SELECT r.id, r.person_id, {_day_sql('r.registered_on')}, {_day_sql('r.cancelled_on')} FROM {reg} r "
-        f"JOIN {pe} p ON p.id = r.person_id {scope_join} WHERE c.code LIKE %s AND r.registered_on <= %s",
-        [like, D],
+        f"WHERE r.registered_on <= %s{clause}",
+        [D, *args],
         ["id", "person", "registered", "cancelled"],
     )
+    registrations = registrations[registrations["person"].isin(persons.index)]
     registrations["registered"] = _days(registrations["registered"])
     registrations["cancelled"] = _days(registrations["cancelled"])
     ctx.registrations = registrations
 
     db = m.DibaoEpisode._meta.db_table
+    clause, args = where("household", "d")
     dibao = _frame(
         f"SELECT d.household_id, {_day_sql('d.start')}, {_day_sql(_q('d', 'end'))} FROM {db} d "
-        f"JOIN {hh} h ON h.id = d.household_id JOIN {div} c ON c.id = h.community_id "
-        f"WHERE c.code LIKE %s AND d.start <= %s",
-        [like, D],
+        f"WHERE d.start <= %s{clause}",
+        [D, *args],
         ["hh", "start", "end"],
     )
     dibao["start"] = _days(dibao["start"])
@@ -160,44 +199,51 @@ def load_context(as_of: dt.date, params: dict, prefix: str = "", calendar: Workd
 
     earliest = min(ctx.p_start, ctx.D - params["s7_active_window_days"] + 1)
     sv = m.ServiceRecord._meta.db_table
+    clause, args = where("person", "s")
     services = _frame(
         f"SELECT s.person_id, s.service_type, {_day_sql('s.date')} FROM {sv} s "
-        f"JOIN {pe} p ON p.id = s.person_id {scope_join} "
-        f"WHERE c.code LIKE %s AND s.date <= %s AND s.date >= %s",
-        [like, D, (dt.date(1970, 1, 1) + dt.timedelta(days=int(earliest))).isoformat()],
+        f"WHERE s.date <= %s AND s.date >= %s{clause}",
+        [D, (dt.date(1970, 1, 1) + dt.timedelta(days=int(earliest))).isoformat(), *args],
         ["person", "type", "date"],
     )
+    services = services[services["person"].isin(persons.index)]
     services["date"] = _days(services["date"])
     ctx.services = services
 
     cp = m.Complaint._meta.db_table
+    clause, args = where("community", "x")
     complaints = _frame(
-        f"SELECT x.community_id, {_day_sql('x.date')}, x.valid FROM {cp} x JOIN {div} c ON c.id = x.community_id "
-        f"WHERE c.code LIKE %s AND x.date <= %s",
-        [like, D],
+        f"SELECT x.community_id, {_day_sql('x.date')}, x.valid FROM {cp} x WHERE x.date <= %s{clause}",
+        [D, *args],
         ["community_id", "date", "valid"],
+        bools=("valid",),
     )
+    complaints = complaints[complaints["community_id"].isin(comm_index)]
     complaints["date"] = _days(complaints["date"])
     complaints["comm"] = complaints["community_id"].map(comm_index)
     ctx.complaints = complaints
 
     tg = m.Target._meta.db_table
+    clause, args = where("community", "t")
     targets = _frame(
-        f"SELECT t.community_id, t.indicator, t.target, t.actual FROM {tg} t JOIN {div} c ON c.id = t.community_id "
-        f"WHERE c.code LIKE %s AND t.year = %s",
-        [like, as_of.year],
+        f"SELECT t.community_id, t.indicator, t.target, t.actual FROM {tg} t WHERE t.year = %s{clause}",
+        [as_of.year, *args],
         ["community_id", "indicator", "target", "actual"],
     )
+    targets = targets[targets["community_id"].isin(comm_index)]
     targets["comm"] = targets["community_id"].map(comm_index)
     ctx.targets = targets
 
     og = m.OrganizationRecord._meta.db_table
+    clause, args = where("community", "o")
     organization = _frame(
         f"SELECT o.community_id, o.service_station, o.staff_count, o.staff_funds, o.work_funds, o.premises, "
-        f"o.facilities FROM {og} o JOIN {div} c ON c.id = o.community_id WHERE c.code LIKE %s AND o.year = %s",
-        [like, as_of.year],
+        f"o.facilities FROM {og} o WHERE o.year = %s{clause}",
+        [as_of.year, *args],
         ["community_id", "服务站", "专职人员", "人员经费", "工作经费", "固定场所", "办公服务设施"],
+        bools=("服务站", "人员经费", "工作经费", "固定场所", "办公服务设施"),
     )
+    organization = organization[organization["community_id"].isin(comm_index)]
     organization["comm"] = organization["community_id"].map(comm_index)
     ctx.organization = organization
     return ctx

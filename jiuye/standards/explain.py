@@ -76,6 +76,8 @@ def _label(items: list[dict]) -> None:
             for e in entries:
                 if "person" in e:
                     p = people[e.pop("person")]
-                    e.update({"name": p.name, "id_number": idnumber.mask(p.id_number), "household": p.household.code})
+                    e.update({"name": p.name, "id_number": idnumber.mask(p.id_number), "household": p.household.code,
+                              "person_id": p.pk, "household_id": p.household_id})
                 elif "household" in e:
+                    e["household_id"] = e["household"]
                     e["household"] = households[e["household"]]

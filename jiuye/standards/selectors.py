@@ -24,3 +24,15 @@ def standing_for_user(user, as_of: dt.date, explain: bool = False) -> dict:
     if prefix is None:
         return {"as_of": as_of.isoformat(), "period": {}, "warnings": [], "communities": []}
     return evaluate(as_of, prefix=prefix, explain=explain)
+
+
+def community_standing(user, code: str, as_of: dt.date) -> dict | None:
+    """One community's eight standards with the persons behind each failure, if the user may see it."""
+    prefix = scope_prefix(user)
+    if prefix is None or len(code) != 12 or not code.isdigit() or not code.startswith(prefix):
+        return None
+    result = evaluate(as_of, prefix=code, explain=True)
+    if not result["communities"]:
+        return None
+    return {"as_of": result["as_of"], "period": result["period"], "warnings": result["warnings"],
+            "community": result["communities"][0]}

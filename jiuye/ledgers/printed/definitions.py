@@ -26,9 +26,7 @@ from jiuye.divisions.models import Division
 from jiuye.registry import vocab
 from jiuye.registry.models import Person, ServiceRecord, StatusEpisode, UnemploymentRegistration
 from jiuye.standards.context import (
-    STATUS_CODES,
     UNEMPLOYED,
-    UNKNOWN,
     Context,
     load_context,
     period_start,
@@ -39,7 +37,6 @@ from jiuye.standards.context import (
 from jiuye.standards.dates import add_months, from_day
 from jiuye.standards.parameters import load_parameters
 
-STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}
 UNKNOWN_STATUS = "未知"
 STATUS_FILTER_CHOICES = (*vocab.STATUS, UNKNOWN_STATUS)
 RELATION_RANK = {r: i for i, r in enumerate(vocab.RELATION)}
@@ -312,10 +309,6 @@ def _last_service(req: LedgerQuery) -> dict[int, dt.date]:
 
     qs = req.scoped(ServiceRecord).filter(date__lte=req.as_of).values("person_id").annotate(last=Max("date"))
     return {r["person_id"]: r["last"] for r in qs}
-
-
-def _status_name(code) -> str:
-    return UNKNOWN_STATUS if code == UNKNOWN else STATUS_NAMES.get(int(code), UNKNOWN_STATUS)
 
 
 def _person_sort(row: dict):
@@ -708,7 +701,7 @@ LEDGERS: tuple[Ledger, ...] = (
     ),
     Ledger(
         5, "veterans", "复转军人台账", "Demobilised and retired servicemen",
-        (NO, NAME, SEX, ID_NUMBER, AGE, EDUCATION, SKILLS, HOUSEHOLD, ADDRESS, STATUS, FORM, EMPLOYER,
+        (NO, NAME, SEX, ID_NUMBER, AGE, EDUCATION, SKILLS, CATEGORIES, HOUSEHOLD, ADDRESS, STATUS, FORM, EMPLOYER,
          _c("registered_on", "失业登记日期", "Registered unemployed on", "date", 12),
          PHONE),
         veterans,

@@ -16,3 +16,16 @@ def mask_phone(value: str) -> str:
     """13812345678 → 138****5678"""
     value = value or ""
     return value[:3] + "*" * max(0, len(value) - 7) + value[-4:] if len(value) > 7 else "*" * len(value)
+
+
+@register.filter
+def attr_htmx(field):
+    """Render the registration date field so that changing it shows the guidance deadline."""
+    from django.urls import reverse
+
+    return field.as_widget(attrs={"hx-get": reverse("deadline"), "hx-trigger": "load, change", "hx-target": "#deadline"})
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key, "")

@@ -40,6 +40,11 @@
     document.querySelectorAll("[data-draft-saved]").forEach(function (el) {
       localStorage.removeItem("jiuye-draft:" + el.dataset.draftSaved);
     });
+    var saved = document.cookie.match(/(?:^|; )jiuye_draft_saved=([^;]*)/);
+    if (saved) {
+      localStorage.removeItem("jiuye-draft:" + decodeURIComponent(saved[1]));
+      document.cookie = "jiuye_draft_saved=; Max-Age=0; path=/";
+    }
     document.querySelectorAll("form[data-draft]").forEach(setup);
   });
   document.addEventListener("htmx:load", function (e) {

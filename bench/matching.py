@@ -1,0 +1,163 @@
+"""Benchmark of matching: ranked open vacancies for one person among 100,000.
+
+``python -m bench.matching [--vacancies 100000] [--persons 300] [--limit 20] [--database-url URL]``
+
+Creates a fresh SQLite database under a temporary directory (or uses ``--database-url``, which it
+migrates and fills: give an empty database), bulk-inserts the vacancies (all open, spread over 200
+communities, occupations drawn from the shipped classification, a third with skills, some with
+age / education / certificate requirements), a few hundred residents with job wishes, then times
+``jiuye.jobs.matching.vacancies_for_person`` (everything a page would call: the person's wishes,
+the cached frame's version check, scoring every vacancy, fetching and explaining the top ones) for
+each person and prints median and p95 milliseconds per person. The frame's one-off build is
+reported separately. Not run in CI.
+"""
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ON = dt.date(2026, 6, 30)
+SKILLS = ["叉车操作", "电工证", "会用电脑", "驾驶C1", "电焊", "保洁经验", "收银经验", "厨房经验", "普通话流利",
+          "吃苦耐劳", "Excel", "会开车", "仓库管理", "月嫂经验", "养老护理", "装修经验", "数控车床", "快递派送"]
+CERTIFICATES = ["健康证", "电工证", "焊工证", "C1驾驶证", "叉车证", "保安员证"]
+EDUCATION = ["", "", "", "初中", "高中", "中专", "大专"]
+
+
+def setup(database_url: str | None) -> Path:
+    work = Path(tempfile.mkdtemp(prefix="jiuye-bench-matching-"))
+    os.environ["JIUYE_DATABASE_URL"] = database_url or f"sqlite:///{work / 'bench.sqlite3'}"
+    os.environ.setdefault("JIUYE_VAR_DIR", str(work / "var"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuye.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return work
+
+
+def populate(n_vacancies: int, n_persons: int, seed: int = 7):
+    from django.db import transaction
+
+    from jiuye.divisions.models import Division, Level
+    from jiuye.jobs import models as j
+    from jiuye.jobs.occupations import classification, synonyms
+    from jiuye.registry import models as m
+
+    rng = random.Random(seed)
+    district = Division.objects.get(code="500103")
+    communities = []
+    with transaction.atomic():
+        for s in range(1, 21):
+            street = Division.objects.create(code=f"500103{s:03d}", name=f"街道{s}", level=Level.STREET,
+                                             parent=district)
+            for c in range(1, 11):
+                communities.append(Division.objects.create(code=f"{street.code}{c:03d}", name=f"社区{s}-{c}",
+                                                           level=Level.COMMUNITY, parent=street))
+    codes = [o.code for o in classification().by_code.values() if o.level >= 3]
+    titles = {}
+    for term, code in synonyms().items():
+        titles.setdefault(code, []).append(term)
+    t0 = time.perf_counter()
+    batch = []
+    for i in range(n_vacancies):
+        code = rng.choice(codes)
+        community = rng.choice(communities)
+        wage_min = rng.randrange(2000, 6000, 100)
+        batch.append(j.Vacancy(
+            community=community, title=rng.choice(titles.get(code, ["岗位"])), occupation_code=code,
+            count=rng.randint(1, 5), wage_min=wage_min, wage_max=wage_min + rng.choice([0, 500, 1000, 2000]),
+            hours=rng.choice(["全日制", "全日制", "非全日制", "弹性", ""]),
+            location_code=community.code if rng.random() < 0.8 else community.code[:9],
+            education_min=rng.choice(EDUCATION),
+            age_min=rng.choice([None, None, 18, 20]), age_max=rng.choice([None, None, 45, 50, 55, 60]),
+            skills="、".join(rng.sample(SKILLS, rng.randint(1, 3))) if rng.random() < 0.35 else "",
+            certificates=rng.choice(CERTIFICATES) if rng.random() < 0.1 else "",
+            opened_on=ON - dt.timedelta(days=rng.randint(0, 90)), source="辖区单位",
+        ))
+        if len(batch) == 5000:
+            j.Vacancy.objects.bulk_create(batch)
+            batch = []
+    j.Vacancy.objects.bulk_create(batch)
+    insert_seconds = time.perf_counter() - t0
+
+    wishes = list(synonyms())
+    persons = []
+    with transaction.atomic():
+        households = m.Household.objects.bulk_create([
+            m.Household(code=f"BH{i:06d}", community=rng.choice(communities), hukou="城镇") for i in range(n_persons)])
+        for i, household in enumerate(households):
+            persons.append(m.Person(
+                id_number=f"500103{1970 + i % 35:04d}0101{i:04d}", name=f"居民{i}", sex=rng.choice("男女"),
+                birth_date=dt.date(1970 + i % 35, 1 + i % 12, 1 + i % 28), household=household,
+                education=rng.choice(EDUCATION[3:]), residence_start=dt.date(2010, 1, 1),
+                skills="、".join(rng.sample(SKILLS, 2)),
+            ))
+        persons = m.Person.objects.bulk_create(persons)
+        j.JobSeekerProfile.objects.bulk_create([
+            j.JobSeekerProfile(person=p, desired_text=rng.choice(wishes),
+                               desired_codes=";".join({synonyms()[rng.choice(wishes)] for _ in range(2)}),
+                               wage_min=rng.randrange(2500, 5000, 500), hours=rng.choice(["全日制", "不限", ""]),
+                               certificates=rng.choice(CERTIFICATES + ["", ""]), updated_on=ON)
+            for p in persons])
+    return persons, insert_seconds
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vacancies", type=int, default=100_000)
+    parser.add_argument("--persons", type=int, default=300)
+    parser.add_argument("--limit", type=int, default=20)
+    parser.add_argument("--database-url", default=None, help="an empty database to use instead of a temporary SQLite file")
+    args = parser.parse_args(argv)
+
+    work = setup(args.database_url)
+    from django.db import connection
+
+    from jiuye.accounts.models import User
+    from jiuye.jobs import matching
+
+    persons, insert_seconds = populate(args.vacancies, args.persons)
+    user = User.objects.create_superuser("bench", password="x")
+    print(f"database: {connection.vendor} ({work if args.database_url is None else 'given URL'})")
+    print(f"inserted {args.vacancies:,} vacancies in {insert_seconds:.1f} s (bulk_create)")
+
+    t0 = time.perf_counter()
+    matching.tokens("保洁")  # jieba's dictionary, once per process
+    jieba_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    frame = matching.vacancy_frame(ON)
+    build_seconds = time.perf_counter() - t0
+    print(f"jieba initialised in {jieba_seconds:.2f} s; frame of {len(frame):,} open vacancies built in "
+          f"{build_seconds:.2f} s (once per process and per change)")
+
+    timings, score_timings = [], []
+    for person in persons:
+        t0 = time.perf_counter()
+        matches = matching.vacancies_for_person(user, person, on=ON, limit=args.limit)
+        timings.append((time.perf_counter() - t0) * 1000)
+        assert matches and all(sum(x.parts.values()) == x.total for x in matches)
+        seeker = matching.seeker_for(person, ON)
+        t0 = time.perf_counter()
+        matching.score_vacancies(frame, seeker)
+        score_timings.append((time.perf_counter() - t0) * 1000)
+
+    def summary(values):
+        ordered = sorted(values)
+        p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+        return f"median {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, max {ordered[-1]:.1f} ms"
+
+    print(f"ranking for one person among {len(frame):,} ({len(persons)} persons, top {args.limit}): {summary(timings)}")
+    print(f"  of which scoring every vacancy (NumPy): {summary(score_timings)}")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

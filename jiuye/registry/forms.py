@@ -1,0 +1,49 @@
+"""Adding and editing a person: the 人员 columns, validated by the importer's rules."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiuye.casework.forms import CaseworkForm, DateInput
+from jiuye.registry import vocab
+
+
+def _choices(values):
+    return [("", "—"), *[(v, v) for v in values]]
+
+
+class PersonForm(CaseworkForm):
+    id_number = forms.CharField(label=_("ID number"), max_length=18)
+    name = forms.CharField(label=_("Name"))
+    sex = forms.ChoiceField(label=_("Sex"), choices=_choices(vocab.SEX))
+    birth_date = forms.DateField(label=_("Date of birth"), widget=DateInput())
+    relation = forms.ChoiceField(label=_("Relation to head"), choices=_choices(vocab.RELATION), required=False)
+    education = forms.ChoiceField(label=_("Education"), choices=_choices(vocab.EDUCATION), required=False)
+    residence_start = forms.DateField(label=_("Residence start"), widget=DateInput())
+    residence_end = forms.DateField(label=_("Residence end"), widget=DateInput(), required=False)
+    categories = forms.MultipleChoiceField(label=_("Categories"), choices=[(v, v) for v in vocab.CATEGORY],
+                                           required=False, widget=forms.CheckboxSelectMultiple)
+    retirement_category = forms.ChoiceField(label=_("Retirement category"), choices=[("", "—"), ("50", "50")],
+                                            required=False)
+    phone = forms.CharField(label=_("Phone"), required=False)
+    skills = forms.CharField(label=_("Skills"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    columns = {"id_number": "身份证号", "name": "姓名", "sex": "性别", "birth_date": "出生日期",
+               "relation": "与户主关系", "education": "文化程度", "residence_start": "居住起始日期",
+               "residence_end": "居住终止日期", "categories": "人员类别", "retirement_category": "退休年龄类别",
+               "phone": "联系电话", "skills": "技能"}
+
+    def exchange_values(self) -> dict:
+        values = {}
+        for field, column in self.columns.items():
+            value = self.cleaned_data.get(field)
+            if field == "categories":
+                value = ";".join(value or [])
+            values[column] = "" if value is None else value
+        return values
+
+    @classmethod
+    def initial_for(cls, person) -> dict:
+        return {"id_number": person.id_number, "name": person.name, "sex": person.sex,
+                "birth_date": person.birth_date, "relation": person.relation, "education": person.education,
+                "residence_start": person.residence_start, "residence_end": person.residence_end,
+                "categories": person.category_list, "retirement_category": person.retirement_category,
+                "phone": person.phone, "skills": person.skills}

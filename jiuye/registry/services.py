@@ -1,0 +1,531 @@
+"""Writes on the register for the community worker's desk (web views and the API).
+
+Every service is ``<entity>_<action>(*, user, …)``: one transaction, one audit event,
+single-record writes through the ORM so that django-simple-history names the user.
+The user acts only on what ``Model.objects.for_user(user)`` shows them
+(``PermissionDenied`` otherwise). The rows a service is about to write are checked
+first, as exchange-format rows, by ``ledger_validate``: exactly the importer's
+checks, against what is stored. Any problem raises ``ValidationFailed`` and nothing
+is written.
+
+Audit details and exception messages never carry an ID or phone number in clear:
+persons are named by database id and masked ID number.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from jiuye.audit.services import audit_event_record
+from jiuye.divisions.models import Division, Level
+from jiuye.ledgers import idnumber
+from jiuye.ledgers.importer import ledger_validate
+from jiuye.ledgers.mapping import PLAIN_FIELDS, from_model, row_hash, to_model
+from jiuye.ledgers.parse import CellError, parse_cell, parse_date
+from jiuye.ledgers.reader import Problem
+from jiuye.ledgers.schema import TABLE_BY_NAME
+from jiuye.registry import models as m
+from jiuye.registry import vocab
+
+DAY = dt.timedelta(days=1)
+NON_FIELD = "__all__"
+OUTSIDE_SCOPE = "不在您的管辖范围内 / outside your scope"
+BLANK = "必填项为空 / required value is blank"
+
+
+class ValidationFailed(Exception):
+    """The rows a service would write have problems; nothing was written.
+
+    ``problems`` are the importer's ``Problem`` objects; ``errors`` maps each column
+    (exchange column name, or the field's Chinese label for casework models;
+    ``"__all__"`` where no column applies) to its Chinese / English message, for a
+    form to show beside the field.
+    """
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        errors: dict[str, str] = {}
+        for problem in self.problems:
+            key = problem.column or NON_FIELD
+            if key not in errors:
+                errors[key] = problem.message
+            elif problem.message not in errors[key].split("；"):
+                errors[key] = f"{errors[key]}；{problem.message}"
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+# -- helpers shared with jiuye.casework.services ----------------------------------------
+
+
+def scoped(model, user, obj, *, lock: bool = False):
+    """``obj`` (an instance or a pk) as the user may see it, fresh from the database.
+
+    ``lock`` takes a row lock (PostgreSQL) so that concurrent writes on one person
+    are validated one after the other.
+    """
+    pk = getattr(obj, "pk", obj)
+    queryset = model.objects.for_user(user)
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    try:
+        return queryset.get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise PermissionDenied(OUTSIDE_SCOPE) from None
+
+
+def community_for_user(user, community) -> Division:
+    """The community (a ``Division`` or its code) if it lies within the user's scope.
+
+    Divisions have no scoped manager; the scope rule is ``scope_prefix``, the one the
+    evaluation pages use, which is ``ScopedQuerySet.for_user``'s rule on codes.
+    """
+    from jiuye.standards.selectors import scope_prefix
+
+    code = getattr(community, "code", community)
+    prefix = scope_prefix(user) if user is not None else None
+    if prefix is None or not isinstance(code, str) or not code.startswith(prefix):
+        raise PermissionDenied(OUTSIDE_SCOPE)
+    try:
+        return Division.objects.get(code=code, level=Level.COMMUNITY)
+    except Division.DoesNotExist:
+        raise PermissionDenied(OUTSIDE_SCOPE) from None
+
+
+def history_save(instance, user, reason: str) -> None:
+    """Save one record so that its history row names the user and the action."""
+    instance._history_user = user if user is not None and getattr(user, "pk", None) else None
+    instance._change_reason = reason
+    instance.save()
+
+
+def audit(user, action: str, target: str, community_code: str, **detail) -> None:
+    audit_event_record(user=user, action=action, target=target, division_code=community_code, detail=detail)
+
+
+def person_ref(person) -> dict:
+    """How audit details name a person: database id and masked ID number."""
+    return {"person": person.pk, "id": idnumber.mask(person.id_number)}
+
+
+def date_value(value, table: str, column: str, problems: list, *, required: bool = True) -> dt.date | None:
+    """A date given as a ``date`` or ``YYYY-MM-DD`` text; a problem on ``column`` otherwise."""
+    try:
+        parsed = parse_date(_cell(value))
+    except CellError as exc:
+        problems.append(Problem(table, None, column, str(exc)))
+        return None
+    if parsed is None and required:
+        problems.append(Problem(table, None, column, BLANK))
+    return parsed
+
+
+def raise_if(problems) -> None:
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def _cell(value):
+    """A value as a CSV cell would hold it (dates stay dates)."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def _date_or_fail(value, table: str, column: str) -> dt.date:
+    problems: list = []
+    result = date_value(value, table, column, problems)
+    raise_if(problems)
+    return result
+
+
+def _clean(values: dict) -> dict:
+    return {str(column).strip(): _cell(value) for column, value in (values or {}).items()}
+
+
+def _model_row(table: str, instance, **references) -> dict:
+    """A stored record as an exchange row (every column, in the schema's order)."""
+    row = dict(references)
+    for column, field in PLAIN_FIELDS[table]:
+        row[column] = _cell(from_model(column, getattr(instance, field)))
+    return {c: row[c] for c in TABLE_BY_NAME[table].column_names if c in row}
+
+
+def _fields(table: str, row: dict) -> dict:
+    """Model field values of a validated row's plain columns (those given)."""
+    schema = TABLE_BY_NAME[table]
+    return {
+        field: to_model(column, parse_cell(schema.column(column), _cell(row[column])))
+        for column, field in PLAIN_FIELDS[table]
+        if column in row
+    }
+
+
+def _validate(tables: dict, extra=()) -> None:
+    problems = list(extra) + ledger_validate(tables)
+    raise_if(problems)
+
+
+# -- households ---------------------------------------------------------------------------
+
+
+def _household_code(value) -> str:
+    return parse_cell(TABLE_BY_NAME["家庭"].column("家庭编号"), _cell(value))
+
+
+@transaction.atomic
+def household_create(*, user, community, values: dict) -> m.Household:
+    """A new household (values keyed 家庭编号, 住址, 户口性质) in a community of the user's scope."""
+    community = community_for_user(user, community)
+    row = {**_clean(values), "社区代码": community.code}
+    code = _household_code(row.get("家庭编号"))
+    extra = []
+    # 家庭编号 is unique in the deployment: an existing one (anywhere) cannot be created again.
+    if code and m.Household.objects.filter(code=code).exists():
+        extra.append(Problem("家庭", None, "家庭编号", "家庭编号已存在 / this household number already exists"))
+    _validate({"家庭": [row]}, extra)
+    household = m.Household(code=code, community=community, **_fields("家庭", row))
+    history_save(household, user, "household.create")
+    audit(user, "household.create", f"household:{household.pk}", community.code, household=household.pk,
+          code=household.code)
+    return household
+
+
+@transaction.atomic
+def household_update(*, user, household, values: dict) -> m.Household:
+    """Change a household's 住址, 户口性质, 家庭编号 or 社区代码 (within the user's scope)."""
+    household = scoped(m.Household, user, household, lock=True)
+    old_code, old_community = household.code, household.community
+    row = {**_model_row("家庭", household, 家庭编号=old_code, 社区代码=old_community.code), **_clean(values)}
+    extra = []
+    code = _household_code(row.get("家庭编号"))
+    if code and code != old_code and m.Household.objects.filter(code=code).exists():
+        extra.append(Problem("家庭", None, "家庭编号", "家庭编号已存在 / this household number already exists"))
+    community = old_community
+    community_code = str(row.get("社区代码", "")).strip()
+    if community_code and community_code != old_community.code:
+        try:
+            community = community_for_user(user, community_code)
+        except PermissionDenied:
+            extra.append(Problem("家庭", None, "社区代码", f"社区不存在或不在管辖范围内 / community does not exist "
+                                                         f"or is outside your scope: {community_code}"))
+    _validate({"家庭": [row]}, extra)
+    fields = _fields("家庭", row)
+    changed = [c for c, f in PLAIN_FIELDS["家庭"] if getattr(household, f) != fields[f]]
+    changed += ["家庭编号"] if code != old_code else []
+    changed += ["社区代码"] if community.pk != old_community.pk else []
+    if not changed:
+        return household
+    for field, value in fields.items():
+        setattr(household, field, value)
+    household.code, household.community = code, community
+    history_save(household, user, "household.update")
+    audit(user, "household.update", f"household:{household.pk}", community.code, household=household.pk,
+          code=household.code, changed=changed, previous_community=old_community.code)
+    return household
+
+
+# -- persons ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def person_create(*, user, household, values: dict) -> m.Person:
+    """A new person of ``household``; ``values`` keyed by the 人员 columns (its 家庭编号 is the household's)."""
+    household = scoped(m.Household, user, household)
+    row = {**_clean(values), "家庭编号": household.code}
+    id_number = idnumber.normalize(str(row.get("身份证号", "")))
+    extra = []
+    # The ID is unique in the deployment; the importer would take a stored one as an update.
+    if id_number and m.Person.objects.filter(id_number=id_number).exists():
+        extra.append(Problem("人员", None, "身份证号", "身份证号已登记 / this ID number is already registered"))
+    _validate({"人员": [row]}, extra)
+    person = m.Person(id_number=id_number, household=household, **_fields("人员", row))
+    history_save(person, user, "person.create")
+    audit(user, "person.create", f"person:{person.pk}", household.community.code, **person_ref(person),
+          household=household.pk)
+    return person
+
+
+@transaction.atomic
+def person_update(*, user, person, values: dict) -> m.Person:
+    """Change a person's 人员 columns given in ``values`` (the others keep their stored values).
+
+    A new 家庭编号 must be a household of the user's scope. A corrected 身份证号 must be
+    free, and the person's stored status episodes are checked again under it.
+    """
+    person = scoped(m.Person, user, person, lock=True)
+    old_id, household = person.id_number, person.household
+    row = {**_model_row("人员", person, 身份证号=old_id, 家庭编号=household.code), **_clean(values)}
+    new_id = idnumber.normalize(str(row.get("身份证号", "")))
+    row["身份证号"] = new_id
+    extra = []
+    household_code = str(row.get("家庭编号", "")).strip()
+    if household_code and household_code != household.code:
+        household = m.Household.objects.for_user(user).filter(code=household_code).select_related("community").first()
+        if household is None:
+            extra.append(Problem("人员", None, "家庭编号", f"家庭不存在或不在管辖范围内 / household does not exist "
+                                                         f"or is outside your scope: {household_code}"))
+    tables = {"人员": [row]}
+    if new_id != old_id:
+        if m.Person.objects.filter(id_number=new_id).exists():
+            extra.append(Problem("人员", None, "身份证号", "身份证号已登记 / this ID number is already registered"))
+        tables["就业状态"] = [_model_row("就业状态", e, 身份证号=new_id) for e in person.statuses.all()]
+    problems = ledger_validate(tables)
+    # Problems of the carried status rows come from the (new) birth date.
+    problems = [Problem("人员", None, "出生日期", p.message) if p.table == "就业状态" else p for p in problems]
+    raise_if(extra + problems)
+    fields = _fields("人员", row)
+    changed = [c for c, f in PLAIN_FIELDS["人员"] if getattr(person, f) != fields[f]]
+    changed += ["身份证号"] if new_id != old_id else []
+    changed += ["家庭编号"] if household.pk != person.household_id else []
+    if not changed:
+        return person
+    for field, value in fields.items():
+        setattr(person, field, value)
+    person.id_number, person.household = new_id, household
+    history_save(person, user, "person.update")
+    detail = {**person_ref(person), "changed": changed}
+    if new_id != old_id:
+        detail["previous_id"] = idnumber.mask(old_id)
+    audit(user, "person.update", f"person:{person.pk}", household.community.code, **detail)
+    return person
+
+
+# -- status episodes ------------------------------------------------------------------------
+
+
+@dataclass
+class _StatusPlan:
+    rows: list[dict]  # exchange rows to validate: the episode cut short (if any), then the new one
+    cut: m.StatusEpisode | None  # the episode covering ``start`` that starts before it
+    replaced: m.StatusEpisode | None  # the episode starting on ``start`` itself (same key: replaced)
+    new_row: dict
+
+
+def _status_plan(person, status: str, start: dt.date, *, employment_form="", employer_name="",
+                 unemployment_reason="") -> _StatusPlan:
+    episodes = list(person.statuses.all())
+    covering = next((e for e in episodes if e.start <= start and (e.end is None or start <= e.end)), None)
+    replaced = next((e for e in episodes if e.start == start), None)
+    rows, cut = [], None
+    if covering is not None and covering.start < start:
+        cut = covering
+        rows.append({**_model_row("就业状态", covering, 身份证号=person.id_number), "结束日期": start - DAY})
+    new_row = {
+        "身份证号": person.id_number,
+        "状态": _cell(status),
+        "开始日期": start,
+        "结束日期": "",
+        "就业形式": _cell(employment_form),
+        "单位名称": _cell(employer_name),
+        "失业原因": _cell(unemployment_reason),
+    }
+    rows.append(new_row)
+    return _StatusPlan(rows, cut, replaced, new_row)
+
+
+def _status_apply(plan: _StatusPlan, person, user, reason: str) -> m.StatusEpisode:
+    if plan.cut is not None:
+        plan.cut.end = plan.rows[0]["结束日期"]
+        history_save(plan.cut, user, reason)
+    episode = plan.replaced or m.StatusEpisode(person=person)
+    for field, value in _fields("就业状态", plan.new_row).items():
+        setattr(episode, field, value)
+    history_save(episode, user, reason)
+    return episode
+
+
+def _status_on(person, day: dt.date) -> m.StatusEpisode | None:
+    return next((e for e in person.statuses.all() if e.start <= day and (e.end is None or day <= e.end)), None)
+
+
+@transaction.atomic
+def status_change(*, user, person, status, start, employment_form="", employer_name="",
+                  unemployment_reason="") -> m.StatusEpisode:
+    """The person's status is ``status`` from ``start`` on (an open episode).
+
+    The episode covering ``start`` that began earlier ends on start − 1 day; an
+    episode beginning on ``start`` itself has the same key and is replaced, as a
+    re-import would. Overlaps with later episodes, a start before birth, a value not
+    in its list … are rejected as the importer rejects them.
+    """
+    person = scoped(m.Person, user, person, lock=True)
+    start = _date_or_fail(start, "就业状态", "开始日期")
+    plan = _status_plan(person, status, start, employment_form=employment_form, employer_name=employer_name,
+                        unemployment_reason=unemployment_reason)
+    _validate({"就业状态": plan.rows})
+    episode = _status_apply(plan, person, user, "status.change")
+    audit(user, "status.change", f"person:{person.pk}", person.household.community.code, **person_ref(person),
+          status=episode.status, start=start.isoformat(), episode=episode.pk,
+          ended=plan.cut.pk if plan.cut else None, replaced=plan.replaced is not None)
+    return episode
+
+
+# -- unemployment registrations ---------------------------------------------------------------
+
+
+def guidance_deadline(registered_on: dt.date) -> dt.date:
+    """S4's deadline: the n-th working day strictly after the registration (n = ``s4_working_days``)."""
+    from jiuye.standards.calendar import WorkdayCalendar
+    from jiuye.standards.parameters import load_parameters
+
+    days = load_parameters()["s4_working_days"]
+    return WorkdayCalendar.from_database().nth_workday_after(registered_on, days)
+
+
+def _registration_row(person, registration=None, **values) -> dict:
+    row = {"身份证号": person.id_number, "登记日期": "", "注销日期": "", "注销原因": ""}
+    if registration is not None:
+        row.update(_model_row("失业登记", registration))
+    row.update(values)
+    return row
+
+
+@transaction.atomic
+def registration_create(*, user, person, registered_on, unemployment_reason="") -> m.UnemploymentRegistration:
+    """Register the person as unemployed on ``registered_on``.
+
+    If their status that day is not 失业, it becomes 失业 from that day (as
+    ``status_change`` does; ``unemployment_reason`` is the episode's 失业原因).
+    Refused when the person is already registered that day, or has a registration
+    still active on it.
+    """
+    person = scoped(m.Person, user, person, lock=True)
+    registered_on = _date_or_fail(registered_on, "失业登记", "登记日期")
+    extra = []
+    for other in person.registrations.all():
+        if other.registered_on == registered_on:
+            extra.append(Problem("失业登记", None, "登记日期", "该日已有失业登记 / already registered on this day"))
+        elif other.registered_on < registered_on and (other.cancelled_on is None or other.cancelled_on > registered_on):
+            extra.append(Problem("失业登记", None, "登记日期", f"已于 {other.registered_on} 登记失业且尚未注销 / "
+                                                             f"already registered since {other.registered_on}"))
+    tables = {"失业登记": [_registration_row(person, 登记日期=registered_on)]}
+    plan = None
+    current = _status_on(person, registered_on)
+    if current is None or current.status != vocab.UNEMPLOYED:
+        plan = _status_plan(person, vocab.UNEMPLOYED, registered_on, unemployment_reason=unemployment_reason)
+        tables["就业状态"] = plan.rows
+    # The new status episode starts on the registration day: its problems are the 登记日期's.
+    problems = [
+        Problem("失业登记", None, "登记日期", p.message) if (p.table, p.column) == ("就业状态", "开始日期") else p
+        for p in ledger_validate(tables)
+    ]
+    raise_if(extra + problems)
+    episode = _status_apply(plan, person, user, "registration.create") if plan else None
+    registration = m.UnemploymentRegistration(person=person, registered_on=registered_on)
+    history_save(registration, user, "registration.create")
+    audit(user, "registration.create", f"registration:{registration.pk}", person.household.community.code,
+          **person_ref(person), registration=registration.pk, registered_on=registered_on.isoformat(),
+          status_changed=episode is not None, guidance_deadline=guidance_deadline(registered_on).isoformat())
+    return registration
+
+
+@transaction.atomic
+def registration_cancel(*, user, registration, cancelled_on, reason) -> m.UnemploymentRegistration:
+    """Cancel (注销) an active registration on ``cancelled_on`` (the day itself no longer counts)."""
+    registration = scoped(m.UnemploymentRegistration, user, registration, lock=True)
+    person = registration.person
+    cancelled_on = _date_or_fail(cancelled_on, "失业登记", "注销日期")
+    extra = []
+    if registration.cancelled_on is not None:
+        extra.append(Problem("失业登记", None, "注销日期", f"已于 {registration.cancelled_on} 注销 / "
+                                                         f"already cancelled on {registration.cancelled_on}"))
+    row = _registration_row(person, registration, 注销日期=cancelled_on, 注销原因=_cell(reason))
+    _validate({"失业登记": [row]}, extra)
+    fields = _fields("失业登记", row)
+    registration.cancelled_on, registration.cancel_reason = fields["cancelled_on"], fields["cancel_reason"]
+    history_save(registration, user, "registration.cancel")
+    audit(user, "registration.cancel", f"registration:{registration.pk}", person.household.community.code,
+          **person_ref(person), registration=registration.pk, cancelled_on=cancelled_on.isoformat(),
+          reason=registration.cancel_reason)
+    return registration
+
+
+# -- services ---------------------------------------------------------------------------------
+
+
+def service_row(person, date, service_type, handler="", note="") -> dict:
+    """A 服务记录 exchange row of the person."""
+    return {
+        "身份证号": person.id_number,
+        "服务日期": _cell(date),
+        "服务类型": _cell(service_type),
+        "经办人": _cell(handler),
+        "备注": _cell(note),
+    }
+
+
+def service_hash(row: dict) -> str:
+    """The key of a 服务记录 row exactly as the importer computes it (parsed values, column order)."""
+    schema = TABLE_BY_NAME["服务记录"]
+    return row_hash([parse_cell(schema.column(c), _cell(row.get(c))) if c in row else None for c in schema.column_names])
+
+
+def service_save(person, row: dict, user, reason: str) -> tuple[m.ServiceRecord, bool]:
+    """Store a validated 服务记录 row; an identical record already stored is the same fact.
+
+    Returns the record and whether it was written now.
+    """
+    digest = service_hash(row)
+    existing = person.services.filter(row_hash=digest).first()
+    if existing is not None:
+        return existing, False
+    record = m.ServiceRecord(person=person, row_hash=digest, **_fields("服务记录", row))
+    try:
+        with transaction.atomic():
+            history_save(record, user, reason)
+    except IntegrityError:  # written by a concurrent identical request
+        return person.services.get(row_hash=digest), False
+    return record, True
+
+
+@transaction.atomic
+def service_record(*, user, person, date, service_type, handler="", note="") -> m.ServiceRecord:
+    """A service given to the person. Recording an identical one again writes nothing."""
+    person = scoped(m.Person, user, person)
+    row = service_row(person, date, service_type, handler, note)
+    _validate({"服务记录": [row]})
+    record, created = service_save(person, row, user, "service.record")
+    if created:
+        audit(user, "service.record", f"service:{record.pk}", person.household.community.code, **person_ref(person),
+              service=record.pk, date=record.date.isoformat(), service_type=record.service_type)
+    return record
+
+
+# -- employment ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def employment_record(*, user, person, start, employment_form, employer_name="") -> m.StatusEpisode:
+    """The person is employed (就业) from ``start``, in one step.
+
+    The episode covering ``start`` (normally 失业) ends on start − 1 day; every
+    registration still active (registered on or before ``start``, not cancelled) is
+    cancelled on ``start`` with reason 已就业; then an open zero-employment case of
+    the household is marked eliminated if the household no longer is one.
+    """
+    person = scoped(m.Person, user, person, lock=True)
+    start = _date_or_fail(start, "就业状态", "开始日期")
+    plan = _status_plan(person, vocab.EMPLOYED, start, employment_form=employment_form, employer_name=employer_name)
+    active = [r for r in person.registrations.all() if r.cancelled_on is None and r.registered_on <= start]
+    cancel_rows = [_registration_row(person, r, 注销日期=start, 注销原因="已就业") for r in active]
+    _validate({"就业状态": plan.rows, "失业登记": cancel_rows})
+    episode = _status_apply(plan, person, user, "employment.record")
+    for registration in active:
+        registration.cancelled_on, registration.cancel_reason = start, "已就业"
+        history_save(registration, user, "employment.record")
+
+    from jiuye.casework.services import zero_cases_refresh
+
+    community = person.household.community
+    zero = zero_cases_refresh(community=community, as_of=start, user=user, households=[person.household_id],
+                              create=False, reason="employment.record")
+    audit(user, "employment.record", f"person:{person.pk}", community.code, **person_ref(person),
+          episode=episode.pk, start=start.isoformat(), employment_form=episode.employment_form,
+          ended=plan.cut.pk if plan.cut else None, registrations_cancelled=[r.pk for r in active],
+          zero_cases_eliminated=zero["eliminated_ids"])
+    return episode

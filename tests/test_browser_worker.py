@@ -1,0 +1,122 @@
+"""A community worker's day in a real browser (Playwright driving Debian's Chromium).
+
+Log in, see the queue, register an unemployed resident whose household thereby
+becomes zero-employment, see the guidance deadline skip the National Day holiday,
+record guidance, a referral and employment, and watch the household leave the
+zero-employment list and the community's S1 change. Screenshots of the queue and
+of a person page at phone width are kept in test-artifacts/.
+"""
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.conftest import run_jiuye
+
+CHROMIUM = os.environ.get("JIUYE_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("JIUYE_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"))
+PASSWORD = "Gongzuo-2026!x"
+
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+pytestmark = [
+    pytest.mark.skipif(not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists(),
+                       reason=f"Chromium not found at {CHROMIUM}: apt-get install chromium to run browser tests"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def browser_page(live_server):
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        context.close()
+        browser.close()
+
+
+@pytest.fixture
+def worker_day(example_dir):
+    import time_machine
+
+    from jiuye.accounts.services import user_add
+
+    assert run_jiuye("import", str(example_dir)).code == 0
+    user_add(username="wang", role="community", scope_code="500103001001", password=PASSWORD)
+    with time_machine.travel(dt.datetime(2026, 10, 9, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True):
+        yield
+
+
+def _s1(page, base):
+    page.goto(f"{base}/standing/500103001001/")
+    return page.locator("#s1").inner_text()
+
+
+def test_a_worker_registers_guides_refers_and_places_a_resident(browser_page, live_server, worker_day):
+    page, base = browser_page, live_server.url
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    page.goto(f"{base}/")
+    page.fill("input[name=username]", "wang")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    assert "工作台" in page.content()
+    page.screenshot(path=str(ARTIFACTS / "queue-phone.png"), full_page=True)
+
+    assert "✓" in _s1(page, base)  # 甲 starts with everyone in work: 8/8
+
+    # Find 赵磊 by pinyin initials and open his page.
+    page.goto(f"{base}/people/?q=zl")
+    page.click("text=赵磊")
+    page.wait_for_selector("h1:has-text('赵磊')")
+    person_url = page.url
+    page.screenshot(path=str(ARTIFACTS / "person-phone.png"), full_page=True)
+
+    # Register him unemployed on 2026-09-30: the deadline skips the National Day holiday
+    # (Oct 1–7) and lands on Saturday 2026-10-10, an adjusted workday.
+    page.click("text=登记失业")
+    page.fill("input[name=date]", "2026-09-30")
+    page.locator("input[name=date]").dispatch_event("change")
+    page.wait_for_selector("#deadline:has-text('2026-10-10')")
+    page.click("button:has-text('保存')")
+    page.wait_for_url(person_url)
+    assert "2026-10-10" in page.locator("ul.messages").inner_text()
+
+    # The queue now shows his guidance deadline; his household is zero-employment.
+    page.goto(f"{base}/")
+    assert "赵磊" in page.locator("ol.queue").inner_text()
+    page.goto(f"{base}/zero/")
+    assert "A4" in page.locator("#zero-current").inner_text()
+    assert "✗" in _s1(page, base)  # 7/8: S1 fails
+
+    # Guidance and a referral today, then employment from today.
+    for flow, button in (("guidance", "职业指导"), ("referral", "职业介绍")):
+        page.goto(person_url)
+        page.click(f"nav.actions >> text={button}")
+        page.fill("input[name=date]", "2026-10-09")
+        page.click("button:has-text('保存')")
+        page.wait_for_url(person_url)
+    page.click("nav.actions >> text=就业")
+    page.fill("input[name=start]", "2026-10-09")
+    page.select_option("select[name=form]", "单位就业")
+    page.fill("input[name=employer]", "重庆某物业公司")
+    page.click("button:has-text('保存')")
+    page.wait_for_url(person_url)
+    services = page.locator("body").inner_text()
+    assert "职业指导" in services and "职业介绍" in services
+
+    page.goto(f"{base}/zero/")
+    assert "A4" not in page.locator("#zero-current").inner_text()
+    assert "✓" in _s1(page, base)  # back to 8/8
