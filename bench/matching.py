@@ -67,7 +67,7 @@ def populate(n_vacancies: int, n_persons: int, seed: int = 7):
         titles.setdefault(code, []).append(term)
     t0 = time.perf_counter()
     batch = []
-    for i in range(n_vacancies):
+    for _ in range(n_vacancies):
         code = rng.choice(codes)
         community = rng.choice(communities)
         wage_min = rng.randrange(2000, 6000, 100)

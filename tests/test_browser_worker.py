@@ -102,7 +102,7 @@ def test_a_worker_registers_guides_refers_and_places_a_resident(browser_page, li
     assert "✗" in _s1(page, base)  # 7/8: S1 fails
 
     # Guidance and a referral today, then employment from today.
-    for flow, button in (("guidance", "职业指导"), ("referral", "职业介绍")):
+    for button in ("职业指导", "职业介绍"):
         page.goto(person_url)
         page.click(f"nav.actions >> text={button}")
         page.fill("input[name=date]", "2026-10-09")
@@ -120,3 +120,27 @@ def test_a_worker_registers_guides_refers_and_places_a_resident(browser_page, li
     page.goto(f"{base}/zero/")
     assert "A4" not in page.locator("#zero-current").inner_text()
     assert "✓" in _s1(page, base)  # back to 8/8
+
+
+def test_a_form_typed_offline_is_kept_on_the_device(browser_page, live_server, worker_day):
+    page, base = browser_page, live_server.url
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", "wang")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/people/?q=zl")
+    page.click("text=赵磊")
+    page.click("nav.actions >> text=上门走访")
+    form_url = page.url
+    page.fill("textarea[name=note]", "家中无人，已留联系卡")
+    # The connection drops: the submission is held, the text stays on the phone.
+    page.context.set_offline(True)
+    page.click("button:has-text('保存')")
+    assert page.locator(".draft-offline").is_visible()
+    page.context.set_offline(False)
+    page.wait_for_url(lambda url: url != form_url, timeout=15000)  # sent once back online
+    assert "家中无人" in page.content()
+    # A new form for the same flow starts empty: the saved draft was cleared.
+    page.goto(form_url)
+    assert page.input_value("textarea[name=note]") == ""

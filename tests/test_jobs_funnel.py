@@ -8,7 +8,6 @@ from django.db import transaction
 
 from jiuye.accounts.services import user_add
 from jiuye.audit.models import AuditEvent
-from jiuye.jobs import models as j
 from jiuye.jobs import selectors, services
 from jiuye.registry import services as registry_services
 from jiuye.registry.models import Person, ServiceRecord, StatusEpisode, UnemploymentRegistration

@@ -1,7 +1,7 @@
 """The casework flows a worker runs on a person: each a form and one service call."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.utils.translation import gettext_lazy as _
 

@@ -48,6 +48,8 @@ def flow(request, pk: int, name: str):
         except PermissionDenied:
             raise Http404 from None
         else:
+            # A household becomes (or stops being) zero-employment the day the data says so.
+            cs.zero_employment_sync(user=request.user, community=person.household.community, as_of=dt.date.today())
             messages.success(request, message)
             response = redirect("person", pk=person.pk)
             response.set_cookie("jiuye_draft_saved", f"{name}-{person.pk}", max_age=60, samesite="Lax")

@@ -35,6 +35,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count, Max, Q
 
@@ -49,6 +50,7 @@ from jiuye.jobs.occupations import (
     tokens,
 )
 from jiuye.registry import models as m
+from jiuye.registry.services import OUTSIDE_SCOPE
 from jiuye.standards.selectors import scope_prefix
 
 OCCUPATION_POINTS = {"exact": 40, "small": 28, "middle": 18, "major": 8, "none": 0}
@@ -147,27 +149,30 @@ def _seeker(pk, community_code, birth, education, skills, profile, trainings, on
     )
 
 
-def _keys_matrix(codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _keys_matrix(codes: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
+    """The numeric key of each level of each code, one contiguous column per level, and the codes' levels."""
     keys = np.array([code_keys(c) for c in codes], dtype=np.int64).reshape(-1, 4)
-    levels = np.array([c.count("-") + 1 if c else 0 for c in codes], dtype=np.int64)
-    return keys, levels
+    levels = np.array([c.count("-") + 1 if c else 0 for c in codes], dtype=np.int8)
+    return [np.ascontiguousarray(keys[:, i]) for i in range(4)], levels
 
 
-def occupation_points(keys: np.ndarray, levels: np.ndarray, other: tuple, other_level: int) -> np.ndarray:
-    """Occupation points of each code (rows of ``keys``) against one code (``other``), set-wise."""
-    if other_level == 0 or len(keys) == 0:
-        return np.zeros(len(keys), dtype=np.int64)
-    same = np.ones(len(keys), dtype=bool)
-    shared = np.zeros(len(keys), dtype=np.int64)
-    for level in range(4):
-        same &= (keys[:, level] == other[level]) & (other[level] >= 0)
-        shared += same
-    lowest = np.minimum(levels, other_level)
+# Points by (levels shared + 5 × exact): a key encodes its whole prefix, so the levels shared
+# are the number of levels whose keys are equal.
+_OCCUPATION_TABLE = np.array([OCCUPATION_POINTS[k] for k in ("none", "major", "middle", "small", "small")]
+                             + [0, 0, 0] + [OCCUPATION_POINTS["exact"]] * 2, dtype=np.int16)
+
+
+def occupation_points(columns: list[np.ndarray], levels: np.ndarray, other: tuple, other_level: int) -> np.ndarray:
+    """Occupation points of each code (``columns``: its level keys) against one code, set-wise."""
+    n = len(levels)
+    if other_level == 0 or n == 0:
+        return np.zeros(n, dtype=np.int16)
+    shared = np.zeros(n, dtype=np.int8)
+    for level in range(other_level):
+        shared += columns[level] == other[level]
+    lowest = np.minimum(levels, np.int8(other_level))
     exact = (shared == lowest) & (lowest >= 3)
-    points = np.select([exact, shared >= 3, shared == 2, shared == 1],
-                       [OCCUPATION_POINTS["exact"], OCCUPATION_POINTS["small"], OCCUPATION_POINTS["middle"],
-                        OCCUPATION_POINTS["major"]], OCCUPATION_POINTS["none"])
-    return np.where(levels > 0, points, 0)
+    return _OCCUPATION_TABLE[shared + 5 * exact.view(np.int8)]
 
 
 def occupation_relation(a: str, b: str) -> tuple[int, str, str]:
@@ -254,7 +259,9 @@ class VacancyFrame:
     community: np.ndarray  # community code as int (12 digits)
     loc: np.ndarray  # work place: padded 12-digit code
     loc_len: np.ndarray
-    occ: np.ndarray  # (n, 4) keys of the occupation code's levels
+    loc_street: np.ndarray  # loc // 1000
+    loc_district: np.ndarray  # loc // 10**6
+    occ: list[np.ndarray]  # the occupation code's key at each level (one column per level)
     occ_level: np.ndarray
     codes: list[str]
     wage_top: np.ndarray  # float, NaN unknown
@@ -307,7 +314,7 @@ def build_frame(on: dt.date) -> VacancyFrame:
     occ, occ_level = _keys_matrix(codes)
 
     def ints(values, missing=-1):
-        return np.fromiter((missing if v is None else v for v in values), dtype=np.int64, count=n)
+        return np.fromiter((missing if v is None else v for v in values), dtype=np.int16, count=n)
 
     wage_min = np.fromiter((np.nan if v is None else v for v in cols[5]), dtype=np.float64, count=n)
     wage_max = np.fromiter((np.nan if v is None else v for v in cols[6]), dtype=np.float64, count=n)
@@ -332,13 +339,14 @@ def build_frame(on: dt.date) -> VacancyFrame:
                 cert_id.append(certs.setdefault(cert, len(certs)))
                 cert_count[row] += 1
 
+    loc = np.array([p[0] for p in loc_pairs], dtype=np.int64).reshape(-1)
     frame = VacancyFrame(
-        on=on, ids=ids, community=community,
-        loc=np.array([p[0] for p in loc_pairs], dtype=np.int64).reshape(-1),
-        loc_len=np.array([p[1] for p in loc_pairs], dtype=np.int64).reshape(-1),
+        on=on, ids=ids, community=community, loc=loc,
+        loc_len=np.array([p[1] for p in loc_pairs], dtype=np.int8).reshape(-1),
+        loc_street=loc // 1000, loc_district=loc // 10**6,
         occ=occ, occ_level=occ_level, codes=codes, wage_top=wage_top,
-        hours=np.fromiter((HOURS_CODE.get(h, 0) for h in cols[7]), dtype=np.int64, count=n),
-        edu_min=np.fromiter((EDUCATION_RANK.get(e, 0) for e in cols[8]), dtype=np.int64, count=n),
+        hours=np.fromiter((HOURS_CODE.get(h, 0) for h in cols[7]), dtype=np.int8, count=n),
+        edu_min=np.fromiter((EDUCATION_RANK.get(e, 0) for e in cols[8]), dtype=np.int8, count=n),
         age_min=ints(cols[9]), age_max=ints(cols[10]),
         opened=np.fromiter((d.toordinal() for d in cols[13]), dtype=np.int64, count=n),
         free=free, words=words,
@@ -426,29 +434,45 @@ class _Scored:
     wish_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
+def _frame_location(frame: VacancyFrame, community_code: str, area_code: str) -> np.ndarray:
+    """``location_points`` for one person against the frame, on its precomputed columns."""
+    points = np.zeros(len(frame), dtype=np.int16)
+    community, _ = _division_int(community_code)
+    if community < 0:
+        return points
+    points[frame.loc_district == community // 10**6] = LOCATION_POINTS["district"]
+    area, area_len = _division_int(area_code)
+    if area >= 0:
+        column = {6: frame.loc_district, 9: frame.loc_street, 12: frame.loc}[area_len]
+        in_area = (column == area // 10 ** (12 - area_len)) & (frame.loc_len >= area_len)
+        points[in_area] = np.maximum(points[in_area], LOCATION_POINTS["area"])
+    points[(frame.loc_street == community // 1000) & (frame.loc_len >= 9)] = LOCATION_POINTS["street"]
+    points[(frame.loc == community) & (frame.loc_len == 12)] = LOCATION_POINTS["community"]
+    return points
+
+
 def score_vacancies(frame: VacancyFrame, seeker: Seeker) -> _Scored:
     """Every part of every vacancy of the frame for one person (NumPy, no loop over vacancies)."""
     n = len(frame)
     # Occupation: best over the wished codes.
-    occupation = np.zeros(n, dtype=np.int64)
-    wish_index = np.zeros(n, dtype=np.int64)
+    occupation = np.zeros(n, dtype=np.int16)
+    wish_index = np.zeros(n, dtype=np.int8)
     for i, code in enumerate(seeker.codes):
         points = occupation_points(frame.occ, frame.occ_level, code_keys(code), code.count("-") + 1)
         better = points > occupation
-        occupation = np.where(better, points, occupation)
-        wish_index = np.where(better, i, wish_index)
+        occupation[better] = points[better]
+        wish_index[better] = i
 
     # Skills: the share of the vacancy's phrases with a word of the person's.
-    skills = np.zeros(n, dtype=np.int64)
+    skills = np.zeros(n, dtype=np.int16)
     ids = [frame.words[w] for w in seeker.words if w in frame.words]
     if ids and len(frame.token_word):
         lookup = np.zeros(len(frame.words), dtype=bool)
         lookup[ids] = True
         phrase_hit = np.bincount(frame.token_phrase[lookup[frame.token_word]], minlength=len(frame.phrase_vacancy)) > 0
         hits = np.bincount(frame.phrase_vacancy[phrase_hit], minlength=n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            skills = np.where(frame.phrases > 0, np.rint(MAX_POINTS["skills"] * hits / np.maximum(frame.phrases, 1)), 0)
-        skills = skills.astype(np.int64)
+        listed = frame.phrases > 0
+        skills[listed] = np.rint(MAX_POINTS["skills"] * hits[listed] / frame.phrases[listed])
 
     # Certificates: all required ones held.
     held = np.zeros(n, dtype=np.int64)
@@ -458,13 +482,19 @@ def score_vacancies(frame: VacancyFrame, seeker: Seeker) -> _Scored:
         lookup[cert_ids] = True
         held = np.bincount(frame.cert_vacancy[lookup[frame.cert_id]], minlength=n)
     missing_cert = held < frame.cert_count
-    certificates = np.where((frame.cert_count > 0) & ~missing_cert, MAX_POINTS["certificates"], 0)
+    certificates = ((frame.cert_count > 0) & ~missing_cert).view(np.int8) * np.int16(MAX_POINTS["certificates"])
 
     rank = seeker.education_rank
-    below = (frame.edu_min > 0) & (rank > 0) & (rank < frame.edu_min)
-    education = np.where((frame.edu_min == 0) | ((rank > 0) & ~below), MAX_POINTS["education"], 0)
+    if rank:
+        below = frame.edu_min > rank
+        education = (~below).view(np.int8) * np.int16(MAX_POINTS["education"])
+    else:  # unknown: not excluded, but no points where a minimum is asked
+        below = np.zeros(n, dtype=bool)
+        education = (frame.edu_min == 0).view(np.int8) * np.int16(MAX_POINTS["education"])
     outside_age = ((frame.age_min >= 0) & (seeker.age < frame.age_min)) | ((frame.age_max >= 0) & (seeker.age > frame.age_max))
-    age = np.where(outside_age, 0, MAX_POINTS["age"])
+    age = (~outside_age).view(np.int8) * np.int16(MAX_POINTS["age"])
+    wish = _wish_hours(seeker.hours)
+    hours_table = hours_points(wish, np.arange(4)).astype(np.int16)
 
     parts = {
         "occupation": occupation,
@@ -472,12 +502,13 @@ def score_vacancies(frame: VacancyFrame, seeker: Seeker) -> _Scored:
         "certificates": certificates,
         "education": education,
         "age": age,
-        "location": location_points(frame.loc, frame.loc_len, _division_int(seeker.community_code)[0],
-                                    *_division_int(seeker.area_code)),
-        "wage": wage_points(np.nan if seeker.wage_min is None else seeker.wage_min, frame.wage_top),
-        "hours": hours_points(_wish_hours(seeker.hours), frame.hours),
+        "location": _frame_location(frame, seeker.community_code, seeker.area_code),
+        "wage": wage_points(np.nan if seeker.wage_min is None else seeker.wage_min, frame.wage_top).astype(np.int16),
+        "hours": hours_table[frame.hours],
     }
-    total = np.sum(np.vstack(list(parts.values())), axis=0) if n else np.zeros(0, dtype=np.int64)
+    total = np.zeros(n, dtype=np.int16)
+    for part in parts.values():
+        total += part
     excluded = {"年龄不符": outside_age, "学历不足": below, "缺必备证书": missing_cert}
     return _Scored(total=total, parts=parts, excluded=excluded, wish_index=wish_index)
 
@@ -495,16 +526,21 @@ def _top(order_key: np.ndarray, candidates: np.ndarray, limit: int, *tiebreak: n
     return rows[order][:limit]
 
 
+def _visible_person(user, person) -> m.Person:
+    try:
+        return m.Person.objects.for_user(user).select_related("household__community").get(pk=getattr(person, "pk", person))
+    except (m.Person.DoesNotExist, ValueError, TypeError):
+        raise PermissionDenied(OUTSIDE_SCOPE) from None
+
+
 def vacancies_for_person(user, person, *, on: dt.date | None = None, limit: int = 20,
                          include_excluded: bool = False) -> list[Match]:
     """Open vacancies the user can see, best first for the person, each with its explained score.
 
     ``include_excluded``: vacancies failing a hard requirement follow, with ``excluded`` reasons.
     """
-    from jiuye.registry.services import scoped
-
     on = on or dt.date.today()
-    person = scoped(m.Person, user, person)
+    person = _visible_person(user, person)
     prefix = scope_prefix(user)
     if prefix is None:
         return []
