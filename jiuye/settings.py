@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "jiuye.standards",
     "jiuye.casework",
     "jiuye.jobs",
+    "jiuye.oversight",
 ]
 
 MIDDLEWARE = [

@@ -32,12 +32,12 @@ all of them at once; only the top results are fetched (through ``for_user``) and
 import datetime as dt
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 
 from jiuye.casework.models import Training
 from jiuye.jobs import models as j
@@ -254,23 +254,28 @@ def _wish_hours(hours: str) -> int:
 
 @dataclass
 class VacancyFrame:
+    """The open vacancies with a free place, one row each; repetitive columns are categorical
+    (an index into a small table of distinct values), so a person is scored on the distinct
+    values and the points are gathered per row."""
+
     on: dt.date
     ids: np.ndarray
     community: np.ndarray  # community code as int (12 digits)
-    loc: np.ndarray  # work place: padded 12-digit code
-    loc_len: np.ndarray
-    loc_street: np.ndarray  # loc // 1000
-    loc_district: np.ndarray  # loc // 10**6
-    occ: list[np.ndarray]  # the occupation code's key at each level (one column per level)
-    occ_level: np.ndarray
-    codes: list[str]
-    wage_top: np.ndarray  # float, NaN unknown
-    hours: np.ndarray
-    edu_min: np.ndarray
-    age_min: np.ndarray  # -1: none
-    age_max: np.ndarray
     opened: np.ndarray  # ordinal day
     free: np.ndarray
+    codes: list[str]  # distinct occupation codes …
+    code_columns: list[np.ndarray]  # … their key at each level (one column per level) …
+    code_levels: np.ndarray  # … and their level
+    occ: np.ndarray  # per row: index into ``codes``
+    places: np.ndarray  # distinct work places: padded 12-digit codes …
+    place_len: np.ndarray  # … and their lengths
+    place: np.ndarray  # per row: index into ``places``
+    wages: np.ndarray  # distinct best monthly wages offered (NaN: unknown)
+    wage: np.ndarray  # per row: index into ``wages``
+    hours: np.ndarray  # 0 unknown, 1 全日制, 2 非全日制, 3 弹性
+    edu_min: np.ndarray  # EDUCATION_RANK, 0: none
+    age_min: np.ndarray  # -1: none
+    age_max: np.ndarray
     words: dict[str, int]  # skill words → id
     phrase_vacancy: np.ndarray  # per skill phrase: its vacancy's row
     token_phrase: np.ndarray  # per skill word occurrence: its phrase
@@ -290,35 +295,38 @@ def _open_on(on: dt.date) -> Q:
     return Q(opened_on__lte=on) & (Q(closed_on=None) | Q(closed_on__gte=on))
 
 
+def _factorize(values, table: dict) -> np.ndarray:
+    return np.fromiter((table.setdefault(v, len(table)) for v in values), dtype=np.int32, count=len(values))
+
+
 def build_frame(on: dt.date) -> VacancyFrame:
     """Every vacancy open on ``on`` with a free place, as arrays (unscoped: scope is a mask)."""
-    rows = list(
-        j.Vacancy.objects.filter(_open_on(on)).order_by("id").values_list(
-            "id", "community__code", "location_code", "occupation_code", "count", "wage_min", "wage_max", "hours",
-            "education_min", "age_min", "age_max", "skills", "certificates", "opened_on")
-    )
     hires = dict(
         j.Referral.objects.filter(outcome=j.HIRED, vacancy__in=j.Vacancy.objects.filter(_open_on(on)))
         .values("vacancy").annotate(n=Count("id")).values_list("vacancy", "n")
     )
+    rows = [
+        row for row in j.Vacancy.objects.filter(_open_on(on)).order_by("id").values_list(
+            "id", "community__code", "location_code", "occupation_code", "count", "wage_min", "wage_max", "hours",
+            "education_min", "age_min", "age_max", "skills", "certificates", "opened_on")
+        if row[4] > hires.get(row[0], 0)
+    ]
     n = len(rows)
     cols = list(zip(*rows, strict=True)) if rows else [()] * 14
-    ids = np.fromiter(cols[0], dtype=np.int64, count=n)
-    count = np.fromiter(cols[4], dtype=np.int64, count=n)
-    filled = np.fromiter((hires.get(i, 0) for i in cols[0]), dtype=np.int64, count=n)
-    free = count - filled
-    keep = free > 0
-    community = np.fromiter((int(c) if c.isdigit() else -1 for c in cols[1]), dtype=np.int64, count=n)
-    loc_pairs = [_division_int(loc or comm) for loc, comm in zip(cols[2], cols[1], strict=True)]
-    codes = list(cols[3])
-    occ, occ_level = _keys_matrix(codes)
 
-    def ints(values, missing=-1):
-        return np.fromiter((missing if v is None else v for v in values), dtype=np.int16, count=n)
+    def ints(values, dtype=np.int64, missing=-1):
+        return np.fromiter((missing if v is None else v for v in values), dtype=dtype, count=n)
 
-    wage_min = np.fromiter((np.nan if v is None else v for v in cols[5]), dtype=np.float64, count=n)
-    wage_max = np.fromiter((np.nan if v is None else v for v in cols[6]), dtype=np.float64, count=n)
-    wage_top = np.where(np.isnan(wage_max), wage_min, wage_max)
+    codes: dict[str, int] = {}
+    occ = _factorize(cols[3], codes)
+    code_columns, code_levels = _keys_matrix(list(codes))
+    places: dict[str, int] = {}
+    place = _factorize([loc or comm for loc, comm in zip(cols[2], cols[1], strict=True)], places)
+    place_pairs = [_division_int(code) for code in places]
+    wages: dict[float, int] = {}
+    best = [float(hi if hi is not None else lo) if (hi is not None or lo is not None) else -1.0
+            for lo, hi in zip(cols[5], cols[6], strict=True)]
+    wage = _factorize(best, wages)
 
     words: dict[str, int] = {}
     phrase_vacancy, token_phrase, token_word, phrases = [], [], [], np.zeros(n, dtype=np.int64)
@@ -339,44 +347,24 @@ def build_frame(on: dt.date) -> VacancyFrame:
                 cert_id.append(certs.setdefault(cert, len(certs)))
                 cert_count[row] += 1
 
-    loc = np.array([p[0] for p in loc_pairs], dtype=np.int64).reshape(-1)
-    frame = VacancyFrame(
-        on=on, ids=ids, community=community, loc=loc,
-        loc_len=np.array([p[1] for p in loc_pairs], dtype=np.int8).reshape(-1),
-        loc_street=loc // 1000, loc_district=loc // 10**6,
-        occ=occ, occ_level=occ_level, codes=codes, wage_top=wage_top,
+    hires_of = np.fromiter((hires.get(i, 0) for i in cols[0]), dtype=np.int64, count=n)
+    return VacancyFrame(
+        on=on, ids=ints(cols[0]),
+        community=np.fromiter((int(c) if c.isdigit() else -1 for c in cols[1]), dtype=np.int64, count=n),
+        opened=np.fromiter((d.toordinal() for d in cols[13]), dtype=np.int64, count=n),
+        free=ints(cols[4]) - hires_of,
+        codes=list(codes), code_columns=code_columns, code_levels=code_levels, occ=occ,
+        places=np.array([p[0] for p in place_pairs], dtype=np.int64).reshape(-1),
+        place_len=np.array([p[1] for p in place_pairs], dtype=np.int64).reshape(-1), place=place,
+        wages=np.array([np.nan if w < 0 else w for w in wages], dtype=np.float64).reshape(-1), wage=wage,
         hours=np.fromiter((HOURS_CODE.get(h, 0) for h in cols[7]), dtype=np.int8, count=n),
         edu_min=np.fromiter((EDUCATION_RANK.get(e, 0) for e in cols[8]), dtype=np.int8, count=n),
-        age_min=ints(cols[9]), age_max=ints(cols[10]),
-        opened=np.fromiter((d.toordinal() for d in cols[13]), dtype=np.int64, count=n),
-        free=free, words=words,
+        age_min=ints(cols[9], np.int16), age_max=ints(cols[10], np.int16),
+        words=words,
         phrase_vacancy=np.array(phrase_vacancy, dtype=np.int64), token_phrase=np.array(token_phrase, dtype=np.int64),
         token_word=np.array(token_word, dtype=np.int64), phrases=phrases,
         certs=certs, cert_vacancy=np.array(cert_vacancy, dtype=np.int64), cert_id=np.array(cert_id, dtype=np.int64),
         cert_count=cert_count,
-    )
-    return _rows_where(frame, keep)
-
-
-def _rows_where(frame: VacancyFrame, keep: np.ndarray) -> VacancyFrame:
-    """The frame without the rows not kept (skill and certificate arrays re-indexed)."""
-    if keep.all():
-        return frame
-    new_row = np.cumsum(keep) - 1
-    phrase_keep = keep[frame.phrase_vacancy] if len(frame.phrase_vacancy) else np.zeros(0, dtype=bool)
-    new_phrase = np.cumsum(phrase_keep) - 1
-    token_keep = phrase_keep[frame.token_phrase] if len(frame.token_phrase) else np.zeros(0, dtype=bool)
-    cert_keep = keep[frame.cert_vacancy] if len(frame.cert_vacancy) else np.zeros(0, dtype=bool)
-    return VacancyFrame(
-        on=frame.on, ids=frame.ids[keep], community=frame.community[keep], loc=frame.loc[keep],
-        loc_len=frame.loc_len[keep], occ=frame.occ[keep], occ_level=frame.occ_level[keep],
-        codes=[c for c, k in zip(frame.codes, keep, strict=True) if k], wage_top=frame.wage_top[keep],
-        hours=frame.hours[keep], edu_min=frame.edu_min[keep], age_min=frame.age_min[keep],
-        age_max=frame.age_max[keep], opened=frame.opened[keep], free=frame.free[keep], words=frame.words,
-        phrase_vacancy=new_row[frame.phrase_vacancy[phrase_keep]], token_phrase=new_phrase[frame.token_phrase[token_keep]],
-        token_word=frame.token_word[token_keep], phrases=frame.phrases[keep], certs=frame.certs,
-        cert_vacancy=new_row[frame.cert_vacancy[cert_keep]], cert_id=frame.cert_id[cert_keep],
-        cert_count=frame.cert_count[keep],
     )
 
 
@@ -385,12 +373,14 @@ _frames_lock = threading.Lock()
 
 
 def _version() -> tuple:
-    """Changes whenever a vacancy or a referral is written (each MAX reads one end of an index)."""
-    return (
-        j.Vacancy.objects.aggregate(v=Max("changed_at"))["v"],
-        j.Vacancy.objects.aggregate(v=Max("id"))["v"],
-        j.Referral.objects.aggregate(v=Max("changed_at"))["v"],
-    )
+    """Changes whenever a vacancy or a referral is written: one query of three scalar
+    subqueries, each reading one end of an index."""
+    vacancy, referral = j.Vacancy._meta.db_table, j.Referral._meta.db_table
+    changed, pk = connection.ops.quote_name("changed_at"), connection.ops.quote_name("id")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT (SELECT MAX({changed}) FROM {vacancy}), (SELECT MAX({pk}) FROM {vacancy}), "
+                       f"(SELECT MAX({changed}) FROM {referral})")
+        return tuple(cursor.fetchone())
 
 
 def vacancy_frame(on: dt.date) -> VacancyFrame:
@@ -431,37 +421,20 @@ class _Scored:
     total: np.ndarray
     parts: dict[str, np.ndarray]
     excluded: dict[str, np.ndarray]
-    wish_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-
-
-def _frame_location(frame: VacancyFrame, community_code: str, area_code: str) -> np.ndarray:
-    """``location_points`` for one person against the frame, on its precomputed columns."""
-    points = np.zeros(len(frame), dtype=np.int16)
-    community, _ = _division_int(community_code)
-    if community < 0:
-        return points
-    points[frame.loc_district == community // 10**6] = LOCATION_POINTS["district"]
-    area, area_len = _division_int(area_code)
-    if area >= 0:
-        column = {6: frame.loc_district, 9: frame.loc_street, 12: frame.loc}[area_len]
-        in_area = (column == area // 10 ** (12 - area_len)) & (frame.loc_len >= area_len)
-        points[in_area] = np.maximum(points[in_area], LOCATION_POINTS["area"])
-    points[(frame.loc_street == community // 1000) & (frame.loc_len >= 9)] = LOCATION_POINTS["street"]
-    points[(frame.loc == community) & (frame.loc_len == 12)] = LOCATION_POINTS["community"]
-    return points
 
 
 def score_vacancies(frame: VacancyFrame, seeker: Seeker) -> _Scored:
-    """Every part of every vacancy of the frame for one person (NumPy, no loop over vacancies)."""
+    """Every part of every vacancy of the frame for one person (NumPy, no loop over vacancies).
+
+    Occupation, place, wage, hours and education are scored on their distinct values, then
+    gathered per row; skills and certificates go through the word and certificate indexes.
+    """
     n = len(frame)
-    # Occupation: best over the wished codes.
-    occupation = np.zeros(n, dtype=np.int16)
-    wish_index = np.zeros(n, dtype=np.int8)
-    for i, code in enumerate(seeker.codes):
-        points = occupation_points(frame.occ, frame.occ_level, code_keys(code), code.count("-") + 1)
-        better = points > occupation
-        occupation[better] = points[better]
-        wish_index[better] = i
+    # Occupation: best over the wished codes, per distinct code.
+    by_code = np.zeros(len(frame.codes), dtype=np.int16)
+    for code in seeker.codes:
+        points = occupation_points(frame.code_columns, frame.code_levels, code_keys(code), code.count("-") + 1)
+        np.maximum(by_code, points, out=by_code)
 
     # Skills: the share of the vacancy's phrases with a word of the person's.
     skills = np.zeros(n, dtype=np.int16)
@@ -471,7 +444,7 @@ def score_vacancies(frame: VacancyFrame, seeker: Seeker) -> _Scored:
         lookup[ids] = True
         phrase_hit = np.bincount(frame.token_phrase[lookup[frame.token_word]], minlength=len(frame.phrase_vacancy)) > 0
         hits = np.bincount(frame.phrase_vacancy[phrase_hit], minlength=n)
-        listed = frame.phrases > 0
+        listed = np.flatnonzero(hits)
         skills[listed] = np.rint(MAX_POINTS["skills"] * hits[listed] / frame.phrases[listed])
 
     # Certificates: all required ones held.
@@ -484,33 +457,32 @@ def score_vacancies(frame: VacancyFrame, seeker: Seeker) -> _Scored:
     missing_cert = held < frame.cert_count
     certificates = ((frame.cert_count > 0) & ~missing_cert).view(np.int8) * np.int16(MAX_POINTS["certificates"])
 
+    # Education by minimum asked (0 none … 6); unknown education: not excluded, no points where asked.
     rank = seeker.education_rank
-    if rank:
-        below = frame.edu_min > rank
-        education = (~below).view(np.int8) * np.int16(MAX_POINTS["education"])
-    else:  # unknown: not excluded, but no points where a minimum is asked
-        below = np.zeros(n, dtype=bool)
-        education = (frame.edu_min == 0).view(np.int8) * np.int16(MAX_POINTS["education"])
+    minimum = np.arange(7)
+    below_table = (minimum > rank) if rank else np.zeros(7, dtype=bool)
+    education_table = np.where((minimum == 0) | (rank > 0) & ~below_table, MAX_POINTS["education"], 0)
+    below = below_table[frame.edu_min]
     outside_age = ((frame.age_min >= 0) & (seeker.age < frame.age_min)) | ((frame.age_max >= 0) & (seeker.age > frame.age_max))
-    age = (~outside_age).view(np.int8) * np.int16(MAX_POINTS["age"])
-    wish = _wish_hours(seeker.hours)
-    hours_table = hours_points(wish, np.arange(4)).astype(np.int16)
 
+    community = _division_int(seeker.community_code)[0]
     parts = {
-        "occupation": occupation,
+        "occupation": by_code[frame.occ],
         "skills": skills,
         "certificates": certificates,
-        "education": education,
-        "age": age,
-        "location": _frame_location(frame, seeker.community_code, seeker.area_code),
-        "wage": wage_points(np.nan if seeker.wage_min is None else seeker.wage_min, frame.wage_top).astype(np.int16),
-        "hours": hours_table[frame.hours],
+        "education": education_table.astype(np.int16)[frame.edu_min],
+        "age": (~outside_age).view(np.int8) * np.int16(MAX_POINTS["age"]),
+        "location": location_points(frame.places, frame.place_len, community,
+                                    *_division_int(seeker.area_code)).astype(np.int16)[frame.place],
+        "wage": wage_points(np.nan if seeker.wage_min is None else seeker.wage_min, frame.wages)
+        .astype(np.int16)[frame.wage],
+        "hours": hours_points(_wish_hours(seeker.hours), np.arange(4)).astype(np.int16)[frame.hours],
     }
     total = np.zeros(n, dtype=np.int16)
     for part in parts.values():
         total += part
     excluded = {"年龄不符": outside_age, "学历不足": below, "缺必备证书": missing_cert}
-    return _Scored(total=total, parts=parts, excluded=excluded, wish_index=wish_index)
+    return _Scored(total=total, parts=parts, excluded=excluded)
 
 
 def _top(order_key: np.ndarray, candidates: np.ndarray, limit: int, *tiebreak: np.ndarray) -> np.ndarray:
@@ -565,16 +537,25 @@ def vacancies_for_person(user, person, *, on: dt.date | None = None, limit: int 
         matches.append(Match(
             total=int(scored.total[r]), parts=parts, vacancy=vacancy, person=person,
             excluded=tuple(reason for reason, mask in scored.excluded.items() if mask[r]),
-            notes=_notes(parts, seeker, vacancy, int(scored.wish_index[r])),
+            notes=_notes(parts, seeker, vacancy),
         ))
     return matches
 
 
-def _notes(parts: dict, seeker: Seeker, vacancy: j.Vacancy, wish_index: int, hardship: bool | None = None) -> dict:
+def _best_wish(seeker: Seeker, code: str) -> tuple[str, str]:
+    """The wished code that gives the occupation points (the first of the best), and the relation."""
+    best = ("", "none", -1)
+    for wish in seeker.codes:
+        points, kind, _ = occupation_relation(wish, code)
+        if points > best[2]:
+            best = (wish, kind, points)
+    return best[0], best[1]
+
+
+def _notes(parts: dict, seeker: Seeker, vacancy: j.Vacancy, hardship: bool | None = None) -> dict:
     """Why each part has its points (for the few results shown)."""
     notes = {}
-    wish = seeker.codes[wish_index] if seeker.codes else ""
-    _, kind, _ = occupation_relation(wish, vacancy.occupation_code)
+    wish, kind = _best_wish(seeker, vacancy.occupation_code)
     notes["occupation"] = _occupation_note(kind, wish, vacancy.occupation_code, seeker.codes_from)
     phrases = skill_phrases(vacancy.skills)
     matched = [p for p in phrases if p & seeker.words]
@@ -682,7 +663,7 @@ def persons_for_vacancy(user, vacancy, *, on: dt.date | None = None, limit: int 
         if person is None:
             continue
         parts = {k: int(v[r]) for k, v in scored.parts.items()}
-        notes = _notes(parts, seekers[r], vacancy, int(scored.wish_index[r]), hardship=bool(hardship[r]))
+        notes = _notes(parts, seekers[r], vacancy, hardship=bool(hardship[r]))
         matches.append(Match(total=int(scored.total[r]), parts=parts, notes=notes, vacancy=vacancy, person=person,
                              tier=int(tier[r]), excluded=tuple(k for k, v in scored.excluded.items() if v[r])))
     return matches
@@ -698,10 +679,6 @@ def score_persons(vacancy: j.Vacancy, seekers: list[Seeker], hardship: np.ndarra
     points = occupation_points(keys, levels, code_keys(code), code.count("-") + 1 if code else 0)
     occupation = np.zeros(n, dtype=np.int64)
     np.maximum.at(occupation, owner, points)
-    wish_index = np.zeros(n, dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum([len(s.codes) for s in seekers])])[:-1]
-    for i in np.flatnonzero(occupation > 0):  # which wish gave the points (for the note)
-        wish_index[i] = int(np.argmax(points[starts[i]:starts[i] + len(seekers[i].codes)]))
 
     phrases = skill_phrases(vacancy.skills)
     hits = np.zeros(n, dtype=np.int64)
@@ -744,7 +721,7 @@ def score_persons(vacancy: j.Vacancy, seekers: list[Seeker], hardship: np.ndarra
     }
     total = np.sum(np.vstack(list(parts.values())), axis=0)
     excluded = {"年龄不符": outside_age, "学历不足": below, "缺必备证书": missing_cert}
-    return _Scored(total=total, parts=parts, excluded=excluded, wish_index=wish_index)
+    return _Scored(total=total, parts=parts, excluded=excluded)
 
 
 __all__ = [

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OversightConfig(AppConfig):
+    name = "jiuye.oversight"
+    verbose_name = "督查 / Oversight"

@@ -1,0 +1,3 @@
+"""Oversight pages: dashboards, certification, filing, subsidies, the public notice board."""
+
+urlpatterns: list = []
