@@ -9,13 +9,14 @@ age / education / certificate requirements), a few hundred residents with job wi
 ``jiuye.jobs.matching.vacancies_for_person`` (everything a page would call: the person's wishes,
 the cached frame's version check, scoring every vacancy, fetching and explaining the top ones) for
 each person and prints median and p95 milliseconds per person. The frame's one-off build is
-reported separately. Not run in CI.
+reported separately. The temporary directory is removed at the end. Not run in CI.
 """
 
 import argparse
 import datetime as dt
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -157,6 +158,9 @@ def main(argv=None) -> None:
     print(f"ranking for one person among {len(frame):,} ({len(persons)} persons, top {args.limit}): {summary(timings)}")
     print(f"  of which scoring every vacancy (NumPy): {summary(score_timings)}")
     sys.stdout.flush()
+    if args.database_url is None:
+        connection.close()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from jiuye.casework import views as casework_views
+from jiuye.jobs import views as job_views
 from jiuye.ledgers import views as ledger_views
 from jiuye.registry import views as registry_views
 from jiuye.standards import views as standards_views
@@ -15,7 +16,15 @@ urlpatterns = [
     path("people/<int:pk>/", registry_views.person, name="person"),
     path("people/<int:pk>/edit/", registry_views.person_edit, name="person_edit"),
     path("people/<int:pk>/reveal/", registry_views.reveal, name="person_reveal"),
+    path("people/<int:pk>/jobs/", job_views.person_jobs, name="person_jobs"),
     path("people/<int:pk>/<slug:name>/", casework_views.flow, name="flow"),
+    path("jobs/", job_views.vacancies, name="vacancies"),
+    path("jobs/vacancies/new/", job_views.vacancy_new, name="vacancy_new"),
+    path("jobs/vacancies/<int:pk>/", job_views.vacancy, name="vacancy"),
+    path("jobs/vacancies/<int:pk>/refer/<int:person_pk>/", job_views.refer, name="refer"),
+    path("jobs/referrals/", job_views.referrals, name="referrals"),
+    path("jobs/referrals/<int:pk>/<slug:step>/", job_views.referral_step, name="referral_step"),
+    path("jobs/employers/", job_views.employers, name="employers"),
     path("households/<int:pk>/", registry_views.household, name="household"),
     path("households/<int:household_pk>/add/", registry_views.person_add, name="person_add"),
     path("deadline/", casework_views.deadline, name="deadline"),

@@ -179,3 +179,44 @@ def test_occupation_points_scalar_and_vector_agree():
         vector = matching.occupation_points(keys, levels, matching.code_keys(other), other.count("-") + 1)
         scalar = np.array([matching.occupation_relation(c, other)[0] for c in codes])
         assert (vector == scalar).all(), other
+
+
+def test_both_directions_score_a_pair_alike(worker):
+    """The vacancy frame (person → vacancies) and the per-vacancy path (vacancy → persons) agree."""
+    sun, he = person("孙伟"), person("何静")
+    services.wish_save(user=worker, person=sun, desired="保洁、保安", wage_min=3200, hours="全日制",
+                       area_code="500103001", certificates="C1驾照", updated_on=ON)
+    services.wish_save(user=worker, person=he, desired="收银员", wage_min=5000, hours="非全日制", updated_on=ON)
+    Person.objects.filter(pk=sun.pk).update(skills="开过叉车")
+    made = [
+        vacancy(worker, "保洁员", "4-09-07-01", skills="叉车；保洁经验", location_code="500103001001"),
+        vacancy(worker, "超市收银", "4-01-02-04", hours="弹性", wage_max=None, wage_min=None,
+                location_code="500103001"),
+        vacancy(worker, "司机", "4-02-02-01", certificates="C1驾驶证", education_min="初中", wage_max=6000),
+        vacancy(worker, "门卫", "4-07-05-01", hours="非全日制", location_code="500103"),
+    ]
+    forward = {(m.person.pk, m.vacancy.pk): m for who in (sun, he)
+               for m in matching.vacancies_for_person(worker, who, on=ON, include_excluded=True)}
+    backward = {(m.person.pk, m.vacancy.pk): m for v in made
+                for m in matching.persons_for_vacancy(worker, v, on=ON, include_excluded=True)}
+    pairs = [(p.pk, v.pk) for p in (sun, he) for v in made]
+    assert all(pair in forward and pair in backward for pair in pairs)
+    for pair in pairs:
+        f, b = forward[pair], backward[pair]
+        assert f.parts == {k: v for k, v in b.parts.items() if k != "hardship"}, pair
+        assert f.excluded == b.excluded
+        assert f.total + b.parts["hardship"] == b.total
+
+
+def test_listing_vacancies_by_occupation_group_and_openness(worker):
+    from jiuye.jobs import selectors
+
+    a = vacancy(worker, "保洁员", "4-09-07-01", count=1)
+    vacancy(worker, "园林绿化工", "4-09-09-01")
+    vacancy(worker, "焊工", "6-18-02-04", closed_on=dt.date(2026, 6, 10))
+    assert {v.title for v in selectors.vacancy_list(worker, occupation="4-09")} == {"保洁员", "园林绿化工"}
+    assert {v.title for v in selectors.vacancy_list(worker, open_only=True, on=ON)} == {"保洁员", "园林绿化工"}
+    referral = services.referral_create(user=worker, vacancy=a, person=person("何静"), referred_on=ON)
+    services.referral_hire(user=worker, referral=referral, start=ON)
+    assert {v.title for v in selectors.vacancy_list(worker, open_only=True, on=ON)} == {"园林绿化工"}
+    assert selectors.vacancy_list(worker).get(pk=a.pk).filled == 1

@@ -72,6 +72,15 @@ def today_queue(user, today: dt.date | None = None, horizon_days: int = 7) -> li
     for pid in ids[s3.masks(ctx)["not_working"]].tolist():
         items.append(QueueItem("dibao", horizon_days, "", "", person_id=pid))
 
+    # Urgent persons (zero-employment or 低保 households) while a public-welfare or community post is free.
+    from jiuye.jobs.selectors import free_posts, urgent_persons
+
+    free = sum(p.free for p in free_posts(user, on=today))
+    if free:
+        for urgent in urgent_persons(user, on=today):
+            items.append(QueueItem("placement", 0, "", f"{'、'.join(urgent.reasons)} · {free}",
+                                   person_id=urgent.person.pk))
+
     # Follow-up visits due.
     for f in FollowUp.objects.for_user(user).filter(done_on=None, due__lte=today + dt.timedelta(days=horizon_days)):
         items.append(QueueItem("follow_up", (f.due - today).days, "", f.reason, person_id=f.person_id,
@@ -94,7 +103,7 @@ def today_queue(user, today: dt.date | None = None, horizon_days: int = 7) -> li
                 continue
             item.title = f"{household.code} {household.address}"
         visible.append(item)
-    order = {"guidance": 0, "zero": 1, "follow_up": 2, "long_term": 3, "inactive": 4, "dibao": 5}
+    order = {"guidance": 0, "zero": 1, "placement": 2, "follow_up": 3, "long_term": 4, "inactive": 5, "dibao": 6}
     visible.sort(key=lambda i: (i.urgency, order[i.kind]))
     return visible
 

@@ -92,7 +92,7 @@ def snapshot_at(as_of: dt.date, *, create: bool = False, user=None) -> Evaluatio
 # -- reading ------------------------------------------------------------------------
 
 
-def _community_rows(snapshot_ids: list[int], prefix: str) -> list[tuple[int, dict]]:
+def community_rows(snapshot_ids: list[int], prefix: str) -> list[tuple[int, dict]]:
     """(snapshot id, community object) of the communities under ``prefix``, filtered in SQL."""
     if not snapshot_ids:
         return []
@@ -168,7 +168,7 @@ def _trend_points(prefix: str, latest: EvaluationSnapshot, months: int) -> list[
     ids = [sid for sid, _ in picks]
     points = []
     if len(prefix) == 12:
-        by_id = dict(_community_rows(ids, prefix))
+        by_id = dict(community_rows(ids, prefix))
         for sid, day in picks:
             community = by_id.get(sid)
             if community is None:
@@ -214,7 +214,7 @@ def dashboard_data(*, user, code: str | None = None, months: int = 12, as_of: dt
     level = LEVELS[len(prefix)]
     rollups, warnings = EvaluationSnapshot.objects.filter(pk=latest.pk).values_list(
         "result__rollups", "result__warnings").get()
-    communities = [c for _, c in _community_rows([latest.pk], prefix)]
+    communities = [c for _, c in community_rows([latest.pk], prefix)]
 
     evaluated = len(communities)
     passing = sum(1 for c in communities if c["pass"])

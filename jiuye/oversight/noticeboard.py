@@ -97,6 +97,7 @@ def notice_board(code: str, today: dt.date | None = None) -> dict | None:
         "year": today.year,
         "counts": counts,  # raw, for tests and reports; pages show ``shown`` only
         "shown": {key: masked(value) for key, value in counts.items()},
+        "mask_label": f"<{MASK_BELOW}",
         "standards": standards,
         "standards_met": sum(1 for s in standards if s["pass"]),
         "all_met": all(s["pass"] for s in standards),

@@ -114,8 +114,8 @@ def _labels() -> dict:
 def _summary_rows(data: dict, kind: str) -> list[list]:
     rows = [
         [_("Report"), kind],
-        [_("Division"), data["code"]],
-        [_("Name"), data["name"]],
+        [_("Division code"), data["code"]],
+        [_("Division name"), data["name"]],
         [_("As of"), data["as_of"]],
         [_("Communities evaluated"), data["summary"]["evaluated"]],
         [_("Communities meeting every standard"), data["summary"]["passing"]],
@@ -135,14 +135,14 @@ def _write_common(wb: Workbook, data: dict) -> None:
     _percent(ws, [5])
     if data["children"]:
         keys = [s["key"] for s in data["standards"]]
-        ws = _sheet(wb, _("Units"), [_("Code"), _("Name"), _("Communities evaluated"),
+        ws = _sheet(wb, _("Units"), [_("Division code"), _("Division name"), _("Communities evaluated"),
                                      _("Communities meeting every standard"), _("Share"),
                                      *[_("%(key)s not met") % {"key": k} for k in keys]],
                     [[c["code"], c["name"], c["evaluated"], c["passing"], c["share"],
                       *[c["failing_by_standard"][k] for k in keys]] for c in data["children"]])
         _percent(ws, [5])
     if data["districts"]:
-        ws = _sheet(wb, _("Districts vs target"), [_("Code"), _("Name"), _("Group"), _("Communities evaluated"),
+        ws = _sheet(wb, _("Districts vs target"), [_("Division code"), _("Division name"), _("Group"), _("Communities evaluated"),
                                                    _("Communities meeting every standard"), _("Share"),
                                                    _("Target share"), _("Meets the target")],
                     [[d["code"], d["name"], d.get("group", ""), d["evaluated"], d["passing"], d["share"],
@@ -167,7 +167,7 @@ def report_monthly_xlsx(*, user, code: str | None = None, year: int, month: int,
     ws.column_dimensions["B"].width = 24
     _write_common(wb, data)
     keys = [s["key"] for s in data["standards"]]
-    _sheet(wb, _("Communities"), [_("Code"), _("Name"), _("Meets every standard"), *keys,
+    _sheet(wb, _("Communities"), [_("Division code"), _("Division name"), _("Meets every standard"), *keys,
                                   _("Employed"), _("Labour force")],
            [[c["code"], c["name"], _yes_no(c["pass"]), *["✓" if c["standards"][k] else "✗" for k in keys],
              c["s1"].get("numerator"), c["s1"].get("denominator")] for c in data.get("communities", [])])

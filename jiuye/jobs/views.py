@@ -1,0 +1,157 @@
+"""Jobs pages: vacancies and the residents to call, a resident's best vacancies, referrals, employers."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiuye.jobs import matching, selectors, services
+from jiuye.jobs import models as j
+from jiuye.jobs.forms import EmployerForm, VacancyForm, WishForm
+from jiuye.registry import models as m
+from jiuye.registry.services import ValidationFailed
+
+
+def _get(model, user, pk):
+    try:
+        return model.objects.for_user(user).get(pk=pk)
+    except model.DoesNotExist:
+        raise Http404 from None
+
+
+def _community(user):
+    if not user.scope_id or user.scope.level != "community":
+        raise PermissionDenied
+    return user.scope
+
+
+@login_required
+def vacancies(request):
+    query = request.GET.get("q", "")
+    rows = selectors.vacancy_list(request.user, open_only=request.GET.get("all") != "1", query=query)
+    return render(request, "jobs/vacancies.html", {"vacancies": rows, "query": query})
+
+
+@login_required
+def vacancy_new(request):
+    community = _community(request.user)
+    form = VacancyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            vacancy = services.vacancy_create(user=request.user, community=community, **form.cleaned_data)
+        except ValidationFailed as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            return redirect("vacancy", pk=vacancy.pk)
+    return render(request, "jobs/form.html", {"form": form, "title": _("New vacancy")})
+
+
+@login_required
+def vacancy(request, pk: int):
+    vacancy = _get(j.Vacancy, request.user, pk)
+    ranked = matching.persons_for_vacancy(request.user, vacancy, on=dt.date.today(), limit=30)
+    referrals = selectors.referral_list(request.user, vacancy=vacancy)
+    return render(request, "jobs/vacancy.html", {"vacancy": vacancy, "ranked": ranked, "referrals": referrals,
+                                                 "part_labels": matching.PART_LABELS})
+
+
+@login_required
+@require_POST
+def refer(request, pk: int, person_pk: int):
+    vacancy = _get(j.Vacancy, request.user, pk)
+    person = _get(m.Person, request.user, person_pk)
+    try:
+        services.referral_create(user=request.user, vacancy=vacancy, person=person, referred_on=dt.date.today(),
+                                 handler=request.user.get_username())
+    except ValidationFailed as exc:
+        messages.error(request, "；".join(exc.errors.values()))
+    else:
+        messages.success(request, _("Referred %(name)s.") % {"name": person.name})
+    if request.POST.get("next", "").startswith("/"):
+        return redirect(request.POST["next"])
+    return redirect("vacancy", pk=pk)
+
+
+@login_required
+def person_jobs(request, pk: int):
+    person = _get(m.Person, request.user, pk)
+    profile = selectors.wish_for(request.user, person)
+    initial = {"desired": profile.desired_text, "wage_min": profile.wage_min, "hours": profile.hours,
+               "training_wish": profile.training_wish, "certificates": profile.certificates} if profile else {}
+    form = WishForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.wish_save(user=request.user, person=person, **form.cleaned_data)
+        except ValidationFailed as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(request, _("Job wishes saved."))
+            return redirect("person_jobs", pk=pk)
+    today = dt.date.today()
+    return render(request, "jobs/person.html", {
+        "person": person, "form": form, "profile": profile,
+        "matches": matching.vacancies_for_person(request.user, person, on=today, limit=10),
+        "placement": selectors.immediate_placement(request.user, person, on=today),
+        "referrals": selectors.referral_list(request.user, person=person),
+        "part_labels": matching.PART_LABELS,
+    })
+
+
+@login_required
+def referrals(request):
+    stage = request.GET.get("stage") or None
+    return render(request, "jobs/referrals.html", {
+        "referrals": selectors.referral_list(request.user, stage=stage),
+        "funnel": selectors.referral_funnel(request.user),
+        "checks": selectors.checks_due(request.user, on=dt.date.today()),
+    })
+
+
+@login_required
+@require_POST
+def referral_step(request, pk: int, step: str):
+    referral = _get(j.Referral, request.user, pk)
+    today = dt.date.today()
+    try:
+        day = dt.date.fromisoformat(request.POST.get("date") or today.isoformat())
+    except ValueError:
+        day = today
+    try:
+        if step == "interview":
+            services.referral_interview(user=request.user, referral=referral, interview_on=day)
+        elif step == "hire":
+            services.referral_hire(user=request.user, referral=referral, start=day,
+                                   employment_form=request.POST.get("form") or "单位就业")
+        elif step == "reject":
+            services.referral_reject(user=request.user, referral=referral, decided_on=day,
+                                     reason=request.POST.get("reason", ""))
+        elif step in ("check3", "check6"):
+            services.referral_check(user=request.user, referral=referral, months=int(step[-1]), checked_on=day)
+        else:
+            raise Http404
+    except ValidationFailed as exc:
+        messages.error(request, "；".join(exc.errors.values()))
+    else:
+        messages.success(request, _("Saved."))
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/") else "referrals")
+
+
+@login_required
+def employers(request):
+    form = EmployerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.employer_create(user=request.user, community=_community(request.user), **form.cleaned_data)
+        except ValidationFailed as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(request, _("Employer added."))
+            return redirect("employers")
+    rows = selectors.employer_list(request.user, query=request.GET.get("q", ""))
+    return render(request, "jobs/employers.html", {"employers": rows, "form": form})
