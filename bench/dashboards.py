@@ -120,7 +120,8 @@ def main(argv=None) -> int:
     print(f"database: {connection.vendor} {db.get('NAME')}", flush=True)
     from jiuye.registry.models import Person
 
-    print(f"residents: {Person.objects.count():,}", flush=True)
+    print(f"residents: {Person.objects.count():,}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+          flush=True)
     _prepare(args.today, args.backfill)
 
     import contextlib

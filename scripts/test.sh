@@ -17,6 +17,16 @@ JIUYE_DATABASE_URL= .venv/bin/pytest "$@"
 PG_URL=${JIUYE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 if .venv/bin/python -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$PG_URL" 2>/dev/null; then
   echo "== tests on PostgreSQL ($PG_URL)"
+  # A test database left behind by an interrupted run (or held by a stale session) is dropped first.
+  .venv/bin/python - "$PG_URL" <<'PY'
+import sys
+import psycopg
+
+url = sys.argv[1]
+name = "test_" + url.rsplit("/", 1)[1].split("?")[0]
+with psycopg.connect(url, autocommit=True) as conn:
+    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+PY
   JIUYE_DATABASE_URL=$PG_URL .venv/bin/pytest "$@"
 elif [ "${JIUYE_REQUIRE_POSTGRES:-0}" = "1" ]; then
   echo "PostgreSQL is required but not reachable at $PG_URL" >&2

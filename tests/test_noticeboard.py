@@ -131,10 +131,10 @@ def test_the_poster_is_an_a3_pdf_in_chinese_without_names(client, register, tmp_
     image = Image.open(tmp_path / "poster.png").convert("L")
     width, height = image.size
     assert height > width  # portrait
-    dark = sum(1 for value in image.getdata() if value < 128)
+    dark = sum(image.histogram()[:128])  # pixels darker than mid-grey
     assert dark > 0.005 * width * height, "the rendered poster is blank"
     top = image.crop((0, 0, width, height // 8))  # the title band carries ink
-    assert sum(1 for value in top.getdata() if value < 128) > 50
+    assert sum(top.histogram()[:128]) > 50
     if shutil.which("pdffonts"):  # the Chinese text is set in an embedded CJK font, not tofu
         fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
         assert any(mark in fonts for mark in ("CJK", "Hei", "Song", "Han")), fonts

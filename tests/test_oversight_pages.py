@@ -173,9 +173,9 @@ def test_reports_have_the_dashboards_numbers(client, register):
     assert values[4:7] == [data["summary"]["evaluated"], data["summary"]["passing"], data["summary"]["share"]]
     standards = [row for row in wb.worksheets[1].iter_rows(min_row=2, values_only=True)]
     assert [(r[0], r[2], r[3]) for r in standards] == [(s["key"], s["passing"], s["failing"]) for s in data["standards"]]
-    districts = list(wb["Districts vs target"].iter_rows(min_row=2, values_only=True))
+    districts = list(wb["区县目标完成情况"].iter_rows(min_row=2, values_only=True))  # sheet titles are in Chinese
     assert [(r[0], r[3], r[4], r[6]) for r in districts] == [("500103", 2, 1, 0.9)]
-    communities = list(wb["Communities"].iter_rows(min_row=2, values_only=True))
+    communities = list(wb["社区"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in communities] == ["500103001001", "500103001002"]
 
     # The dashboard of that date shows the same figures.

@@ -54,8 +54,20 @@ def month_ends(as_of: dt.date, months: int) -> list[dt.date]:
 
 
 def city_snapshots():
-    """Saved city-wide evaluations that carry rollups (the dashboards' source)."""
+    """Saved city-wide evaluations that carry rollups (the dashboards' source).
+
+    The ``has_key`` test reads each row's whole JSON: the pages' queries filter on the
+    columns only (``_city_rows``) and test the few rows they pick (``_has_rollups``).
+    """
     return EvaluationSnapshot.objects.filter(division_code="", result__has_key="rollups")
+
+
+def _city_rows():
+    return EvaluationSnapshot.objects.filter(division_code="")
+
+
+def _has_rollups(pk: int) -> bool:
+    return EvaluationSnapshot.objects.filter(pk=pk, result__has_key="rollups").exists()
 
 
 def dashboard_refresh(*, as_of: dt.date | None = None, user=None) -> EvaluationSnapshot:
@@ -76,7 +88,9 @@ def dashboard_backfill(*, months: int, as_of: dt.date | None = None, user=None) 
 def dashboard_ensure(*, today: dt.date | None = None, user=None) -> EvaluationSnapshot | None:
     """Save today's city-wide evaluation when the current month has no snapshot yet."""
     today = today or dt.date.today()
-    if city_snapshots().filter(as_of__gte=today.replace(day=1), as_of__lte=today).exists():
+    newest = (_city_rows().filter(as_of__gte=today.replace(day=1), as_of__lte=today)
+              .order_by("-as_of", "-id").values_list("pk", flat=True)[:3])
+    if any(_has_rollups(pk) for pk in newest):
         return None
     return dashboard_refresh(as_of=today, user=user)
 
@@ -92,30 +106,65 @@ def snapshot_at(as_of: dt.date, *, create: bool = False, user=None) -> Evaluatio
 # -- reading ------------------------------------------------------------------------
 
 
-def community_rows(snapshot_ids: list[int], prefix: str) -> list[tuple[int, dict]]:
-    """(snapshot id, community object) of the communities under ``prefix``, filtered in SQL."""
+# The fields the dashboards read of each community, extracted by the database (no JSON
+# parsing of whole community objects in Python): (name, JSON path).
+COMPACT_FIELDS = (
+    ("code", ("code",)), ("name", ("name",)), ("pass", ("pass",)),
+    *((key, ("standards", key, "pass")) for key in STANDARDS),
+    ("s1_numerator", ("standards", "s1", "numerator")), ("s1_denominator", ("standards", "s1", "denominator")),
+)
+
+
+def _truth(value) -> bool:
+    return value in (True, 1, "true", "1")
+
+
+def _number(value):
+    return None if value is None else int(value)
+
+
+def community_rows(snapshot_ids: list[int], prefix: str, *, full: bool = True) -> list[tuple[int, dict]]:
+    """(snapshot id, community) of the communities under ``prefix``, filtered in SQL.
+
+    ``full``: the community object as saved; otherwise only code, name, pass, each
+    standard's pass and S1's figures (the same shape, fewer keys), extracted in SQL.
+    """
     if not snapshot_ids:
         return []
     table = EvaluationSnapshot._meta.db_table
     marks = ", ".join(["%s"] * len(snapshot_ids))
     like = prefix + "%"
-    if connection.vendor == "postgresql":
+    postgres = connection.vendor == "postgresql"
+    if full:
+        columns = "e.value"
+    elif postgres:
+        columns = ", ".join(f"e.value #>> '{{{','.join(path)}}}'" for _, path in COMPACT_FIELDS)
+    else:
+        columns = ", ".join(f"json_extract(e.value, '$.{'.'.join(path)}')" for _, path in COMPACT_FIELDS)
+    if postgres:
         sql = (
-            f"SELECT s.id, e.value FROM {table} s CROSS JOIN LATERAL jsonb_array_elements(s.result -> 'communities') e "
+            f"SELECT s.id, {columns} FROM {table} s CROSS JOIN LATERAL jsonb_array_elements(s.result -> 'communities') e "
             f"WHERE s.id IN ({marks}) AND (e.value ->> 'code') LIKE %s"
         )
     else:
         sql = (
-            f"SELECT s.id, e.value FROM {table} s, json_each(s.result, '$.communities') e "
+            f"SELECT s.id, {columns} FROM {table} s, json_each(s.result, '$.communities') e "
             f"WHERE s.id IN ({marks}) AND json_extract(e.value, '$.code') LIKE %s"
         )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*snapshot_ids, like])
         rows = cursor.fetchall()
     out = []
-    for sid, value in rows:
-        if isinstance(value, (str, bytes)):
-            value = json.loads(value)
+    for sid, *values in rows:
+        if full:
+            value = values[0]
+            if isinstance(value, (str, bytes)):
+                value = json.loads(value)
+        else:
+            f = dict(zip((name for name, _ in COMPACT_FIELDS), values, strict=True))
+            standards = {key: {"pass": _truth(f[key])} for key in STANDARDS}
+            standards["s1"].update(numerator=_number(f["s1_numerator"]), denominator=_number(f["s1_denominator"]))
+            value = {"code": f["code"], "name": f["name"], "pass": _truth(f["pass"]), "standards": standards}
         out.append((sid, value))
     out.sort(key=lambda row: (row[0], row[1]["code"]))
     return out
@@ -156,7 +205,7 @@ def _trend_points(prefix: str, latest: EvaluationSnapshot, months: int) -> list[
     """One point per month: the month-end snapshot (or, failing that, the month's latest), up to ``latest``."""
     start = month_ends(latest.as_of, months)[0].replace(day=1) if months > 1 else latest.as_of.replace(day=1)
     candidates = (
-        city_snapshots().filter(as_of__gte=start, as_of__lte=latest.as_of)
+        _city_rows().filter(as_of__gte=start, as_of__lte=latest.as_of)
         .order_by("as_of", "id").values_list("id", "as_of")
     )
     chosen: dict[tuple[int, int], tuple[int, dt.date]] = {}
@@ -168,7 +217,7 @@ def _trend_points(prefix: str, latest: EvaluationSnapshot, months: int) -> list[
     ids = [sid for sid, _ in picks]
     points = []
     if len(prefix) == 12:
-        by_id = dict(community_rows(ids, prefix))
+        by_id = dict(community_rows(ids, prefix, full=False))
         for sid, day in picks:
             community = by_id.get(sid)
             if community is None:
@@ -182,10 +231,12 @@ def _trend_points(prefix: str, latest: EvaluationSnapshot, months: int) -> list[
         rows = EvaluationSnapshot.objects.filter(pk__in=ids).values_list("id", "result__rollups__streets")
         lines_by_id = dict(rows)
     else:
-        lines_by_id = {sid: [city] for sid, city in
+        lines_by_id = {sid: city and [city] for sid, city in
                        EvaluationSnapshot.objects.filter(pk__in=ids).values_list("id", "result__rollups__city")}
     for sid, day in picks:
-        lines = [line for line in lines_by_id.get(sid) or [] if line["code"].startswith(prefix)]
+        if lines_by_id.get(sid) is None:  # saved without rollups: no point
+            continue
+        lines = [line for line in lines_by_id[sid] if line["code"].startswith(prefix)]
         evaluated = sum(line["evaluated"] for line in lines)
         passing = sum(line["passing"] for line in lines)
         points.append({"as_of": day.isoformat(), "month_end": is_month_end(day), "evaluated": evaluated,
@@ -193,11 +244,20 @@ def _trend_points(prefix: str, latest: EvaluationSnapshot, months: int) -> list[
     return points
 
 
-def latest_snapshot(as_of: dt.date | None = None) -> EvaluationSnapshot | None:
-    qs = city_snapshots()
+def _latest_candidates(as_of: dt.date | None, limit: int = 5):
+    qs = _city_rows()
     if as_of is not None:
         qs = qs.filter(as_of__lte=as_of)
-    return qs.order_by("-as_of", "-id").only("id", "as_of", "created_at").first()
+    return list(qs.order_by("-as_of", "-id").only("id", "as_of", "created_at")[:limit])
+
+
+def latest_snapshot(as_of: dt.date | None = None) -> EvaluationSnapshot | None:
+    """The newest city-wide snapshot with rollups on or before ``as_of``."""
+    found = next((s for s in _latest_candidates(as_of) if _has_rollups(s.pk)), None)
+    if found is None:  # more than a few saved without rollups: look further
+        found = city_snapshots().filter(**({"as_of__lte": as_of} if as_of else {})).order_by(
+            "-as_of", "-id").only("id", "as_of", "created_at").first()
+    return found
 
 
 def dashboard_data(*, user, code: str | None = None, months: int = 12, as_of: dt.date | None = None,
@@ -208,13 +268,23 @@ def dashboard_data(*, user, code: str | None = None, months: int = 12, as_of: dt
     None when nothing has been saved yet. Everything is restricted to the scope's prefix.
     """
     prefix = resolve_scope(user, code)
-    latest = snapshot or latest_snapshot(as_of)
+    # The newest snapshot carrying rollups, tested on the row read anyway (no scan of older rows).
+    latest = rollups = warnings = None
+    for candidate in [snapshot] if snapshot else _latest_candidates(as_of):
+        rollups, warnings = EvaluationSnapshot.objects.filter(pk=candidate.pk).values_list(
+            "result__rollups", "result__warnings").get()
+        if rollups is not None:
+            latest = candidate
+            break
+    if latest is None and not snapshot:
+        latest = latest_snapshot(as_of)
+        if latest is not None:
+            rollups, warnings = EvaluationSnapshot.objects.filter(pk=latest.pk).values_list(
+                "result__rollups", "result__warnings").get()
     if latest is None:
         return None
     level = LEVELS[len(prefix)]
-    rollups, warnings = EvaluationSnapshot.objects.filter(pk=latest.pk).values_list(
-        "result__rollups", "result__warnings").get()
-    communities = [c for _, c in community_rows([latest.pk], prefix)]
+    communities = [c for _, c in community_rows([latest.pk], prefix, full=len(prefix) == 12)]
 
     evaluated = len(communities)
     passing = sum(1 for c in communities if c["pass"])
@@ -282,5 +352,5 @@ def _scope_name(prefix: str, communities: list[dict]) -> str:
 def dashboard_for_view(*, user, code: str | None = None, months: int = 12, today: dt.date | None = None) -> dict | None:
     """What the page shows: saves this month's evaluation first if there is none yet."""
     resolve_scope(user, code)  # refuse before any work
-    dashboard_ensure(today=today)
+    dashboard_ensure(today=today, user=user)
     return dashboard_data(user=user, code=code, months=months, as_of=today)

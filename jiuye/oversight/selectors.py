@@ -78,7 +78,7 @@ def certification_steps(user, certification) -> QuerySet:
 
 def certifications_pending(user) -> QuerySet:
     """What waits for this user: the street's applications to review, the district's to accept,
-    the community's own open or returned applications."""
+    the community's own applications still under way."""
     queryset = certifications_for_user(user)
     role = getattr(user, "role", "")
     if role == Role.STREET:

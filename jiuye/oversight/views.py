@@ -227,7 +227,7 @@ def certification_list(request):
 
 def _latest_for_community(user) -> dict | None:
     """The community's standing in the latest saved city-wide evaluation (what the dashboard shows)."""
-    dashboards.dashboard_ensure(today=dt.date.today())
+    dashboards.dashboard_ensure(today=dt.date.today(), user=user)
     data = dashboards.dashboard_data(user=user, months=1)
     if not data or not data["community"]:
         return None

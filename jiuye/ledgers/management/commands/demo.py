@@ -30,7 +30,7 @@ class Command(BaseCommand):
             self.stdout.write(f"生成演示数据 / generating demonstration data in {folder} …")
             generate_register(
                 folder, communities=communities, seed=seed, persons_per_community=persons_per_community,
-                as_of=dt.date(2026, 6, 30),
+                as_of=dt.date.today(),
             )
             result = ledger_import(path=folder, progress=lambda m: self.stderr.write(m))
             if not result.ok:
