@@ -58,3 +58,19 @@ def example_dir() -> Path:
     if not EXAMPLE.exists():
         pytest.skip("../shared/spec/examples/basic not found beside the checkout")
     return EXAMPLE
+
+
+@pytest.fixture
+def chromium(live_server):
+    """A headless Debian Chromium against the live test server (see tests/browser.py)."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import ARGS, CHROMIUM
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM runs beside Playwright's loop
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()

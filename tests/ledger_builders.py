@@ -12,18 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jiuye.ledgers import idnumber
+from jiuye.ledgers.schema import TABLES as SCHEMA_TABLES
 
-DATE_COLUMNS = {
-    "出生日期",
-    "居住起始日期",
-    "居住终止日期",
-    "开始日期",
-    "结束日期",
-    "登记日期",
-    "注销日期",
-    "服务日期",
-    "投诉日期",
-}
+DATE_COLUMNS = {c.name for t in SCHEMA_TABLES for c in t.columns if c.kind == "date"}
 INT_COLUMNS = {"年度", "目标值", "实际值", "专职人员数"}
 
 

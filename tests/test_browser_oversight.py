@@ -8,39 +8,21 @@ are looked at after each step. Screenshots are kept in test-artifacts/.
 """
 
 import datetime as dt
-import os
-import shutil
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.browser import ARTIFACTS, MARKS
 from tests.conftest import run_jiuye
 
-CHROMIUM = os.environ.get("JIUYE_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("JIUYE_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"))
 PASSWORD = "Gongzuo-2026!x"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-pytestmark = [
-    pytest.mark.skipif(not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists(),
-                       reason=f"Chromium not found at {CHROMIUM}: apt-get install chromium to run browser tests"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture
-def browser(live_server):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
-        )
-        yield browser
-        browser.close()
+def browser(chromium):
+    return chromium
 
 
 @pytest.fixture

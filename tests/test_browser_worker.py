@@ -8,42 +8,24 @@ of a person page at phone width are kept in test-artifacts/.
 """
 
 import datetime as dt
-import os
-import shutil
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.browser import ARTIFACTS, MARKS
 from tests.conftest import run_jiuye
 
-CHROMIUM = os.environ.get("JIUYE_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("JIUYE_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"))
 PASSWORD = "Gongzuo-2026!x"
-
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-pytestmark = [
-    pytest.mark.skipif(not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists(),
-                       reason=f"Chromium not found at {CHROMIUM}: apt-get install chromium to run browser tests"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture
-def browser_page(live_server):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
-        )
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        yield page
-        context.close()
-        browser.close()
+def browser_page(chromium):
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
 
 
 @pytest.fixture

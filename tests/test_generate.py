@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from jiuye.ledgers.generate import DISTRICTS_CSV, TABLES, add_months, generate_register, retirement_date
+from jiuye.ledgers.schema import TABLES as SCHEMA_TABLES
 
 AS_OF = date(2026, 6, 30)
 ARGS = {"communities": 4, "seed": 7, "persons_per_community": 500, "as_of": AS_OF}
@@ -58,17 +59,7 @@ KEYS = {
     "目标任务": ["社区代码", "年度", "指标"],
     "组织建设": ["社区代码", "年度"],
 }
-DATE_COLUMNS = {
-    "出生日期",
-    "居住起始日期",
-    "居住终止日期",
-    "开始日期",
-    "结束日期",
-    "登记日期",
-    "注销日期",
-    "服务日期",
-    "投诉日期",
-}
+DATE_COLUMNS = {c.name for t in SCHEMA_TABLES for c in t.columns if c.kind == "date"}
 
 
 def _read(folder: Path) -> dict[str, list[dict[str, str]]]:

@@ -27,41 +27,9 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-TABLES: dict[str, list[str]] = {
-    "社区": ["社区代码", "社区名称", "街道名称"],
-    "家庭": ["家庭编号", "社区代码", "住址", "户口性质"],
-    "人员": [
-        "身份证号",
-        "姓名",
-        "性别",
-        "出生日期",
-        "家庭编号",
-        "与户主关系",
-        "文化程度",
-        "居住起始日期",
-        "居住终止日期",
-        "人员类别",
-        "退休年龄类别",
-        "联系电话",
-        "技能",
-    ],
-    "就业状态": ["身份证号", "状态", "开始日期", "结束日期", "就业形式", "单位名称", "失业原因"],
-    "失业登记": ["身份证号", "登记日期", "注销日期", "注销原因"],
-    "低保": ["家庭编号", "开始日期", "结束日期"],
-    "服务记录": ["身份证号", "服务日期", "服务类型", "经办人", "备注"],
-    "投诉": ["社区代码", "投诉日期", "是否有效", "内容"],
-    "目标任务": ["社区代码", "年度", "指标", "目标值", "实际值"],
-    "组织建设": [
-        "社区代码",
-        "年度",
-        "服务站",
-        "专职人员数",
-        "人员经费",
-        "工作经费",
-        "固定场所",
-        "办公服务设施",
-    ],
-}
+from jiuye.ledgers.schema import TABLES as _SCHEMA_TABLES
+
+TABLES: dict[str, list[str]] = {t.name: list(t.column_names) for t in _SCHEMA_TABLES}
 
 DISTRICTS_CSV = Path(__file__).resolve().parent.parent / "divisions" / "data" / "chongqing-districts.csv"
 

@@ -2,6 +2,7 @@
 
 import hashlib
 
+from jiuye.ledgers.schema import TABLES
 from jiuye.registry import models as m
 
 # table -> (model, [(column, model field)]) for the plain columns; references
@@ -60,6 +61,9 @@ MODELS = {
     "组织建设": m.OrganizationRecord,
 }
 
+# Date and integer columns keep None for a blank cell; text columns store "".
+NULLABLE_COLUMNS = frozenset(c.name for t in TABLES for c in t.columns if c.kind in ("date", "int"))
+
 BOOL_COLUMNS = {"是否有效", "服务站", "人员经费", "工作经费", "固定场所", "办公服务设施"}
 
 
@@ -69,21 +73,7 @@ def to_model(column: str, value):
         return YES_NO_TO_BOOL[value or ""]
     if column == "人员类别":
         return ";".join(value or ())
-    if value is None and column not in {
-        "出生日期",
-        "居住起始日期",
-        "居住终止日期",
-        "开始日期",
-        "结束日期",
-        "登记日期",
-        "注销日期",
-        "服务日期",
-        "投诉日期",
-        "年度",
-        "目标值",
-        "实际值",
-        "专职人员数",
-    }:
+    if value is None and column not in NULLABLE_COLUMNS:
         return ""
     return value
 
