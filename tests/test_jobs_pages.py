@@ -71,3 +71,24 @@ def test_jobs_of_another_community_are_out_of_reach(client, yi):
     assert client.post(f"/jobs/vacancies/{other.pk}/refer/{jia.pk}/").status_code == 404
     assert "厨师" not in client.get("/jobs/?all=1").content.decode()
     assert j.Referral.objects.count() == 0
+
+
+@time_machine.travel(dt.date(2026, 6, 10))
+def test_employer_agreements_demand_and_a_public_welfare_post(client, yi):
+    assert client.post("/jobs/employers/", {"name": "重庆某物业公司", "credit_code": "91350100M000100Y43"}).status_code == 302
+    employer = j.Employer.objects.get(name="重庆某物业公司")
+    bad = client.post("/jobs/employers/", {"name": "某公司", "credit_code": "91350100M000100Y44"}).content.decode()
+    assert 'id="error-credit_code"' in bad
+    client.post(f"/jobs/employers/{employer.pk}/", {"form": "agreement", "a-kind": "结对子", "a-signed_on": "2026-06-01"})
+    client.post(f"/jobs/employers/{employer.pk}/", {"form": "demand", "d-occupation": "保洁", "d-count": 3,
+                                                    "d-date": "2026-06-05"})
+    page = client.get(f"/jobs/employers/{employer.pk}/").content.decode()
+    assert "结对子" in page and "保洁" in page
+    client.post("/jobs/posts/", {"kind": "公益性岗位", "title": "楼栋保洁", "slots": 1, "opened_on": "2026-06-01"})
+    post = j.DevelopedPost.objects.get(title="楼栋保洁")
+    sun = m.Person.objects.get(name="孙伟")
+    assert "孙伟" in client.get(f"/jobs/posts/{post.pk}/").content.decode()  # urgent residents offered first
+    client.post(f"/jobs/posts/{post.pk}/", {"person": sun.pk, "start": "2026-06-10"})
+    assert sun.statuses.get(start=dt.date(2026, 6, 10)).employment_form == "公益性岗位"
+    assert post.tenures.get().person == sun
+    assert "1/1" in client.get("/jobs/posts/").content.decode()  # held / places

@@ -53,3 +53,30 @@ class EmployerForm(CaseworkForm):
     contact_phone = forms.CharField(label=_("Contact phone"), required=False)
     columns = {"name": "单位名称", "credit_code": "统一社会信用代码", "industry": "行业", "address": "地址",
                "contact_name": "联系人", "contact_phone": "联系电话"}
+
+
+class AgreementForm(CaseworkForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[(v, v) for v in j.AGREEMENT_KINDS])
+    signed_on = forms.DateField(label=_("Signed on"), initial=today, widget=DateInput())
+    end = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    content = forms.CharField(label=_("Content"), required=False)
+    columns = {"kind": "类型", "signed_on": "签订日期", "end": "截止日期", "content": "内容"}
+
+
+class DemandForm(CaseworkForm):
+    occupation = forms.CharField(label=_("Job (code or as written)"))
+    count = forms.IntegerField(label=_("Places"), min_value=1, initial=1)
+    date = forms.DateField(label=_("Date"), initial=today, widget=DateInput())
+    note = forms.CharField(label=_("Note"), required=False)
+    columns = {"occupation": "职业代码", "count": "人数", "date": "登记日期", "note": "备注"}
+
+
+class PostForm(CaseworkForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[(v, v) for v in j.POST_KINDS])
+    title = forms.CharField(label=_("Post"))
+    slots = forms.IntegerField(label=_("Places"), min_value=1, initial=1)
+    opened_on = forms.DateField(label=_("Developed on"), initial=today, widget=DateInput())
+    employer_name = forms.CharField(label=_("Employer"), required=False)
+    funding = forms.CharField(label=_("Funding"), required=False)
+    columns = {"kind": "类型", "title": "岗位名称", "slots": "岗位数", "opened_on": "开发日期",
+               "employer_name": "用人单位", "funding": "资金来源"}

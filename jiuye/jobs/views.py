@@ -155,3 +155,74 @@ def employers(request):
             return redirect("employers")
     rows = selectors.employer_list(request.user, query=request.GET.get("q", ""))
     return render(request, "jobs/employers.html", {"employers": rows, "form": form})
+
+
+def _form_post(request, form, run, success):
+    """Run ``run(cleaned_data)`` for a valid POST; service errors go beside the fields."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            run(form.cleaned_data)
+        except ValidationFailed as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(request, _("Saved."))
+            return success
+    return None
+
+
+@login_required
+def employer(request, pk: int):
+    from jiuye.jobs.forms import AgreementForm, DemandForm
+
+    _get(j.Employer, request.user, pk)  # 404 outside the scope
+    detail = selectors.employer_detail(request.user, pk)
+    which = request.POST.get("form")
+    agreement = AgreementForm(request.POST if which == "agreement" else None, prefix="a")
+    demand = DemandForm(request.POST if which == "demand" else None, prefix="d")
+    done = None
+    if which == "agreement":
+        done = _form_post(request, agreement, lambda d: services.employer_agreement_add(
+            user=request.user, employer=detail["employer"], **d), redirect("employer", pk=pk))
+    elif which == "demand":
+        done = _form_post(request, demand, lambda d: services.employer_demand_add(
+            user=request.user, employer=detail["employer"], **d), redirect("employer", pk=pk))
+    return done or render(request, "jobs/employer.html", {**detail, "agreement_form": agreement, "demand_form": demand})
+
+
+@login_required
+def posts(request):
+    from jiuye.jobs.forms import PostForm
+
+    form = PostForm(request.POST or None)
+    done = _form_post(request, form, lambda d: services.post_create(
+        user=request.user, community=_community(request.user), **d), redirect("posts"))
+    if done:
+        return done
+    today = dt.date.today()
+    return render(request, "jobs/posts.html", {"posts": selectors.post_list(request.user, on=today), "form": form})
+
+
+@login_required
+def post(request, pk: int):
+    _get(j.DevelopedPost, request.user, pk)  # 404 outside the scope
+    detail = selectors.post_detail(request.user, pk)
+    if request.method == "POST":
+        chosen = request.POST.get("person", "")
+        person = _get(m.Person, request.user, int(chosen)) if chosen.isdigit() else None
+        try:
+            start = dt.date.fromisoformat(request.POST.get("start", ""))
+        except ValueError:
+            start = None
+        if person is None or start is None:
+            messages.error(request, _("Choose a resident and the first day."))
+        else:
+            try:
+                services.post_assign(user=request.user, post=detail["post"], person=person, start=start,
+                                     handler=request.user.get_username())
+            except ValidationFailed as exc:
+                messages.error(request, "；".join(exc.errors.values()))
+            else:
+                messages.success(request, _("%(name)s holds the post from %(day)s.") % {
+                    "name": person.name, "day": start.isoformat()})
+        return redirect("post", pk=pk)
+    return render(request, "jobs/post.html", {**detail, "urgent": selectors.urgent_persons(request.user)})
