@@ -47,6 +47,7 @@ class Command(BaseCommand):
         for name, role, scope in accounts:
             if not User.objects.filter(username=name).exists():
                 user_add(username=name, role=role, scope_code=scope, password=DEMO_PASSWORD)
+        self.demo_jobs(User.objects.get(username="worker"), community)
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", password=DEMO_PASSWORD)
         self.stdout.write("")
@@ -58,3 +59,20 @@ class Command(BaseCommand):
         if not no_serve:
             self.stdout.write(f"打开 / open http://{addr}/")
             call_command("runserver", addr, use_reloader=False)
+
+    def demo_jobs(self, worker, community) -> None:
+        """A few vacancies, an employer and a public-welfare post, so matching has something to show."""
+        from jiuye.jobs import models as j
+        from jiuye.jobs import services
+
+        if j.Vacancy.objects.exists():
+            return
+        today = dt.date.today()
+        employer = services.employer_create(user=worker, community=community, name="重庆某物业服务有限公司",
+                                            industry="物业管理", address=f"{community.name}便民服务中心")
+        for title, wages in (("保洁员", (2600, 3200)), ("保安员", (3000, 3800)), ("快递员", (4500, 7000)),
+                             ("收银员", (2800, 3500)), ("家政服务员", (4000, 6000)), ("电工", (5000, 7000))):
+            services.vacancy_create(user=worker, community=community, title=title, opened_on=today,
+                                    wage_min=wages[0], wage_max=wages[1], count=2, employer=employer)
+        services.post_create(user=worker, community=community, kind=j.POST_KINDS[0], title="社区保洁公益性岗位",
+                             opened_on=today, slots=2)
