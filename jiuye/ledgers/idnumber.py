@@ -1,4 +1,4 @@
-"""Resident ID numbers (GB 11643-1999): checksum, birth date and sex."""
+"""Resident ID numbers (GB 11643-1999): checksum, birth date and sex; masking of ID and phone numbers."""
 
 import datetime as dt
 import re
@@ -38,3 +38,9 @@ def mask(value: str) -> str:
     if not value:
         return ""
     return value[:6] + "*" * max(0, len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """13812345678 → 138****5678 (short numbers: every character masked)."""
+    value = value or ""
+    return value[:3] + "*" * max(0, len(value) - 7) + value[-4:] if len(value) > 7 else "*" * len(value)

@@ -484,14 +484,15 @@ def ledger_validate(tables: dict[str, list[dict]]) -> list[Problem]:
         headers = list(dict.fromkeys(column for row in rows for column in row))
         raw = RawTable(name, name, headers)
         for number, row in enumerate(rows, start=2):
-            raw.rows.append((number, [_validate_cell(row.get(column)) for column in headers]))
+            raw.rows.append((number, [csv_cell(row.get(column)) for column in headers]))
         raw_tables.append(raw)
     parsed = parse_tables(raw_tables, problems, warnings)
     _Importer(parsed, problems, warnings, None).check()
     return problems
 
 
-def _validate_cell(value):
+def csv_cell(value):
+    """A value as a CSV cell would hold it for validation (lists joined with ;, None blank)."""
     if value is None:
         return ""
     if isinstance(value, list | tuple):

@@ -10,10 +10,6 @@ says what to install.
 """
 
 import io
-import os
-import shutil
-import subprocess
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.template import Context, Engine
@@ -21,6 +17,7 @@ from django.utils import timezone
 
 from jiuye.accounts.models import Role
 from jiuye.divisions.models import Division, Level
+from jiuye.ledgers.printsetup import print_setup
 from jiuye.oversight.models import (
     Certification,
     Filing,
@@ -31,6 +28,7 @@ from jiuye.oversight.models import (
     RecommendationLevel,
     SubsidyKind,
 )
+from jiuye.oversight.pdf import PdfUnavailable, html_to_pdf, pdf_engine  # noqa: F401 - re-exported
 from jiuye.oversight.selectors import (
     DEMONSTRATION_YEARS,
     certified_in_year,
@@ -42,10 +40,6 @@ from jiuye.oversight.subsidies import KIND_LABELS
 from jiuye.standards.selectors import scope_prefix
 
 OUTSIDE_SCOPE = "不在您的管辖范围内 / outside your scope"
-
-
-class PdfUnavailable(RuntimeError):
-    """WeasyPrint, pango or a CJK font is missing; the message names what to install."""
 
 
 # -- the filing as data ------------------------------------------------------------------------------
@@ -194,7 +188,6 @@ def _print_sheet(ws, *, title: str, subtitle: str, headers: list[tuple[str, floa
                  date_columns=(), money_columns=(), text_columns=()) -> int:
     """Write a titled, bordered table set up for printing on A4 landscape; returns the last row."""
     from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.page import PageMargins
 
     st = _workbook_styles()
     width = len(headers)
@@ -221,17 +214,7 @@ def _print_sheet(ws, *, title: str, subtitle: str, headers: list[tuple[str, floa
                 cell.number_format = "#,##0.00"
             if col in text_columns:
                 cell.number_format = "@"
-    ws.freeze_panes = ws.cell(head_row + 1, 1)
-    ws.print_title_rows = f"{head_row}:{head_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.7, header=0.3, footer=0.3)
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.center.size = 9
+    print_setup(ws, header_row=head_row)
     return head_row + len(rows)
 
 
@@ -329,49 +312,6 @@ def subsidy_ledger_xlsx(*, user, district_code: str, year: int) -> bytes:
 
 # -- PDF ---------------------------------------------------------------------------------------------------
 
-PDF_HELP = (
-    "生成 PDF 需要 WeasyPrint 及 Debian 软件包 pango（libpango-1.0-0、libpangoft2-1.0-0）和中文字体 fonts-noto-cjk："
-    "pip install weasyprint；apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk / PDF reports need "
-    "WeasyPrint (pip install weasyprint) with Debian's pango (libpango-1.0-0, libpangoft2-1.0-0) and a CJK font "
-    "(fonts-noto-cjk)"
-)
-_FONT_HINTS = ("cjk", "wqy", "sourcehan", "droidsansfallback", "simsun", "simhei", "notosanssc", "notoserifsc")
-_cjk_found = False
-
-
-def _cjk_font_available() -> bool:
-    global _cjk_found
-    if _cjk_found:
-        return True
-    fc_list = shutil.which("fc-list")
-    if fc_list:
-        try:
-            listed = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=30).stdout
-        except (OSError, subprocess.SubprocessError):
-            listed = ""
-        _cjk_found = bool(listed.strip())
-    if not _cjk_found:
-        for base in ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts"):
-            root = Path(os.path.expanduser(base))
-            if root.is_dir() and any(any(h in p.name.lower() for h in _FONT_HINTS) for p in root.rglob("*")):
-                _cjk_found = True
-                break
-    return _cjk_found
-
-
-def pdf_engine():
-    """The ``weasyprint`` module, or ``PdfUnavailable`` naming the packages to install."""
-    try:
-        import weasyprint
-    except ImportError as exc:
-        raise PdfUnavailable(f"{PDF_HELP} ({exc})") from None
-    except OSError as exc:  # the package is there, pango is not
-        raise PdfUnavailable(f"{PDF_HELP} ({exc})") from None
-    if not _cjk_font_available():
-        raise PdfUnavailable(f"{PDF_HELP} (no CJK font found / 未找到中文字体)")
-    return weasyprint
-
-
 PDF_FONTS = '"Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif'
 PDF_CSS = """
 @page { size: A4 landscape; margin: 14mm 12mm 16mm 12mm;
@@ -436,6 +376,5 @@ def filing_html(data: dict) -> str:
 
 def filing_pdf(*, user, district_code: str, year: int, filing: dict | None = None) -> bytes:
     """The filing as a PDF report (A4 landscape). Raises ``PdfUnavailable`` without WeasyPrint/pango/fonts."""
-    weasyprint = pdf_engine()
     data = filing or filing_build(user=user, district_code=district_code, year=year)
-    return weasyprint.HTML(string=filing_html(data)).write_pdf()
+    return html_to_pdf(filing_html(data))

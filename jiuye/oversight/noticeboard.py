@@ -10,9 +10,6 @@ font are needed: where they are missing, ``poster_missing`` says what to install
 """
 
 import datetime as dt
-import glob
-import shutil
-import subprocess
 
 import numpy as np
 from django.conf import settings
@@ -20,6 +17,7 @@ from django.template.loader import render_to_string
 
 from jiuye.accounts.models import Role, User
 from jiuye.divisions.models import Division, Level
+from jiuye.oversight.pdf import html_to_pdf, missing_prerequisites
 from jiuye.standards.context import UNEMPLOYED, load_context, resident_at, status_at_d
 from jiuye.standards.dates import to_day
 from jiuye.standards.evaluate import RULES
@@ -110,37 +108,11 @@ def notice_board(code: str, today: dt.date | None = None) -> dict | None:
 INSTALL_HINT = "apt-get install fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0"
 
 
-def _cjk_font_present() -> bool:
-    fc_list = shutil.which("fc-list")
-    if fc_list:
-        try:
-            out = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=10).stdout
-        except (OSError, subprocess.SubprocessError):
-            out = ""
-        if out.strip():
-            return True
-    patterns = ("/usr/share/fonts/**/*CJK*", "/usr/share/fonts/**/wqy*", "/usr/share/fonts/**/*[Hh]ei*",
-                "/usr/local/share/fonts/**/*CJK*")
-    return any(glob.glob(pattern, recursive=True) for pattern in patterns)
-
-
 def poster_missing() -> list[str]:
     """What the poster still needs installed, as commands to run; empty when it can be made."""
-    missing = []
-    try:
-        import weasyprint  # noqa: F401
-    except ImportError:
-        missing.append("pip install weasyprint")
-    except OSError:  # the package is there but pango is not
-        missing.append("apt-get install libpango-1.0-0 libpangoft2-1.0-0")
-    if not _cjk_font_present():
-        missing.append("apt-get install fonts-noto-cjk")
-    return missing
+    return missing_prerequisites()
 
 
 def poster_pdf(board: dict) -> bytes:
     """The board as an A3 PDF (WeasyPrint; Chinese text in the system's CJK font)."""
-    from weasyprint import HTML
-
-    html = render_to_string("oversight/notice_poster.html", {"board": board, "poster": True})
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(render_to_string("oversight/notice_poster.html", {"board": board, "poster": True}))

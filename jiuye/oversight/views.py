@@ -174,7 +174,7 @@ def notice_poster(request, code: str):
         try:
             pdf = noticeboard.poster_pdf(board)
         except (ImportError, OSError) as exc:
-            missing = [noticeboard.INSTALL_HINT, "pip install weasyprint", str(exc)]
+            missing = [noticeboard.INSTALL_HINT, "pip install weasyprint", str(exc)]  # failed while rendering
         else:
             response = HttpResponse(pdf, content_type="application/pdf")
             response["Content-Disposition"] = f'inline; filename="notice-{code}.pdf"'

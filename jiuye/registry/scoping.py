@@ -35,3 +35,13 @@ class ScopedQuerySet(models.QuerySet):
 
 class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
     pass
+
+
+REVEAL_PERMISSION = "registry.view_full_id"
+
+
+def can_reveal_ids(user) -> bool:
+    """Whether ``user`` may see full ID and phone numbers (superusers and the permission)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(user.is_superuser or user.has_perm(REVEAL_PERMISSION))

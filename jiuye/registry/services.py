@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
 from jiuye.ledgers import idnumber
-from jiuye.ledgers.importer import ledger_validate
+from jiuye.ledgers.importer import csv_cell, ledger_validate
 from jiuye.ledgers.mapping import PLAIN_FIELDS, from_model, row_hash, to_model
 from jiuye.ledgers.parse import CellError, parse_cell, parse_date
 from jiuye.ledgers.reader import Problem
@@ -113,7 +113,7 @@ def person_ref(person) -> dict:
 def date_value(value, table: str, column: str, problems: list, *, required: bool = True) -> dt.date | None:
     """A date given as a ``date`` or ``YYYY-MM-DD`` text; a problem on ``column`` otherwise."""
     try:
-        parsed = parse_date(_cell(value))
+        parsed = parse_date(csv_cell(value))
     except CellError as exc:
         problems.append(Problem(table, None, column, str(exc)))
         return None
@@ -127,15 +127,6 @@ def raise_if(problems) -> None:
         raise ValidationFailed(problems)
 
 
-def _cell(value):
-    """A value as a CSV cell would hold it (dates stay dates)."""
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return ";".join(str(v) for v in value)
-    return value
-
-
 def _date_or_fail(value, table: str, column: str) -> dt.date:
     problems: list = []
     result = date_value(value, table, column, problems)
@@ -144,14 +135,14 @@ def _date_or_fail(value, table: str, column: str) -> dt.date:
 
 
 def _clean(values: dict) -> dict:
-    return {str(column).strip(): _cell(value) for column, value in (values or {}).items()}
+    return {str(column).strip(): csv_cell(value) for column, value in (values or {}).items()}
 
 
 def _model_row(table: str, instance, **references) -> dict:
     """A stored record as an exchange row (every column, in the schema's order)."""
     row = dict(references)
     for column, field in PLAIN_FIELDS[table]:
-        row[column] = _cell(from_model(column, getattr(instance, field)))
+        row[column] = csv_cell(from_model(column, getattr(instance, field)))
     return {c: row[c] for c in TABLE_BY_NAME[table].column_names if c in row}
 
 
@@ -159,7 +150,7 @@ def _fields(table: str, row: dict) -> dict:
     """Model field values of a validated row's plain columns (those given)."""
     schema = TABLE_BY_NAME[table]
     return {
-        field: to_model(column, parse_cell(schema.column(column), _cell(row[column])))
+        field: to_model(column, parse_cell(schema.column(column), csv_cell(row[column])))
         for column, field in PLAIN_FIELDS[table]
         if column in row
     }
@@ -174,7 +165,7 @@ def _validate(tables: dict, extra=()) -> None:
 
 
 def _household_code(value) -> str:
-    return parse_cell(TABLE_BY_NAME["家庭"].column("家庭编号"), _cell(value))
+    return parse_cell(TABLE_BY_NAME["家庭"].column("家庭编号"), csv_cell(value))
 
 
 @transaction.atomic
@@ -317,12 +308,12 @@ def _status_plan(person, status: str, start: dt.date, *, employment_form="", emp
         rows.append({**_model_row("就业状态", covering, 身份证号=person.id_number), "结束日期": start - DAY})
     new_row = {
         "身份证号": person.id_number,
-        "状态": _cell(status),
+        "状态": csv_cell(status),
         "开始日期": start,
         "结束日期": "",
-        "就业形式": _cell(employment_form),
-        "单位名称": _cell(employer_name),
-        "失业原因": _cell(unemployment_reason),
+        "就业形式": csv_cell(employment_form),
+        "单位名称": csv_cell(employer_name),
+        "失业原因": csv_cell(unemployment_reason),
     }
     rows.append(new_row)
     return _StatusPlan(rows, cut, replaced, new_row)
@@ -434,7 +425,7 @@ def registration_cancel(*, user, registration, cancelled_on, reason) -> m.Unempl
     if registration.cancelled_on is not None:
         extra.append(Problem("失业登记", None, "注销日期", f"已于 {registration.cancelled_on} 注销 / "
                                                          f"already cancelled on {registration.cancelled_on}"))
-    row = _registration_row(person, registration, 注销日期=cancelled_on, 注销原因=_cell(reason))
+    row = _registration_row(person, registration, 注销日期=cancelled_on, 注销原因=csv_cell(reason))
     _validate({"失业登记": [row]}, extra)
     fields = _fields("失业登记", row)
     registration.cancelled_on, registration.cancel_reason = fields["cancelled_on"], fields["cancel_reason"]
@@ -452,17 +443,17 @@ def service_row(person, date, service_type, handler="", note="") -> dict:
     """A 服务记录 exchange row of the person."""
     return {
         "身份证号": person.id_number,
-        "服务日期": _cell(date),
-        "服务类型": _cell(service_type),
-        "经办人": _cell(handler),
-        "备注": _cell(note),
+        "服务日期": csv_cell(date),
+        "服务类型": csv_cell(service_type),
+        "经办人": csv_cell(handler),
+        "备注": csv_cell(note),
     }
 
 
 def service_hash(row: dict) -> str:
     """The key of a 服务记录 row exactly as the importer computes it (parsed values, column order)."""
     schema = TABLE_BY_NAME["服务记录"]
-    return row_hash([parse_cell(schema.column(c), _cell(row.get(c))) if c in row else None for c in schema.column_names])
+    return row_hash([parse_cell(schema.column(c), csv_cell(row.get(c))) if c in row else None for c in schema.column_names])
 
 
 def service_save(person, row: dict, user, reason: str) -> tuple[m.ServiceRecord, bool]:

@@ -6,13 +6,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from jiuye.audit.services import audit_event_record
-from jiuye.ledgers import idnumber
 from jiuye.registry import models as m
 from jiuye.registry import selectors
-
-
-def can_reveal(user) -> bool:
-    return user.is_superuser or user.has_perm("registry.view_full_id")
+from jiuye.registry.scoping import can_reveal_ids
 
 
 @login_required
@@ -29,7 +25,7 @@ def person(request, pk: int):
         context = selectors.person_detail(request.user, pk)
     except m.Person.DoesNotExist:
         raise Http404 from None
-    context["can_reveal"] = can_reveal(request.user)
+    context["can_reveal"] = can_reveal_ids(request.user)
     return render(request, "registry/person.html", context)
 
 
@@ -43,9 +39,9 @@ def reveal(request, pk: int):
         raise Http404 from None
     reason = request.POST.get("reason", "").strip()
     person = context["person"]
-    if not can_reveal(request.user) or not reason:
-        context.update({"can_reveal": can_reveal(request.user), "reveal_error": True})
-        return render(request, "registry/person.html", context, status=403 if not can_reveal(request.user) else 400)
+    if not can_reveal_ids(request.user) or not reason:
+        context.update({"can_reveal": can_reveal_ids(request.user), "reveal_error": True})
+        return render(request, "registry/person.html", context, status=403 if not can_reveal_ids(request.user) else 400)
     audit_event_record(user=request.user, action="person.reveal_id", target=f"person:{person.pk}",
                        division_code=person.household.community.code, detail={"reason": reason})
     context.update({"can_reveal": True, "revealed": True})
@@ -59,10 +55,6 @@ def household(request, pk: int):
     except m.Household.DoesNotExist:
         raise Http404 from None
     return render(request, "registry/household.html", context)
-
-
-def masked(value: str) -> str:
-    return idnumber.mask(value)
 
 
 def _edit(request, form, household=None, person=None):

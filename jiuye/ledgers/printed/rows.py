@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from jiuye.divisions.codes import normalize_division_code
 from jiuye.divisions.models import Division, Level
 from jiuye.ledgers import idnumber
+from jiuye.ledgers.idnumber import mask_phone  # noqa: F401 - part of this API
 from jiuye.ledgers.printed.definitions import (
     COMMUNITY,
     LEDGERS,
@@ -24,22 +25,8 @@ from jiuye.ledgers.printed.definitions import (
     get_ledger,
     parse_filters,
 )
+from jiuye.registry.scoping import can_reveal_ids  # noqa: F401 - part of this API
 from jiuye.standards.selectors import scope_prefix
-
-REVEAL_PERMISSION = "registry.view_full_id"
-
-
-def can_reveal_ids(user) -> bool:
-    """Whether ``user`` may see full ID and phone numbers (superusers and the permission)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return bool(user.is_superuser or user.has_perm(REVEAL_PERMISSION))
-
-
-def mask_phone(value: str) -> str:
-    """13812345678 → 138****5678 (short numbers: every character masked)."""
-    value = value or ""
-    return value[:3] + "*" * max(0, len(value) - 7) + value[-4:] if len(value) > 7 else "*" * len(value)
 
 
 def ledger_list() -> tuple[Ledger, ...]:

@@ -18,13 +18,13 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.page import PageMargins
 
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Level
 from jiuye.ledgers.exporter import escape
 from jiuye.ledgers.printed.definitions import Column, Ledger, LedgerQuery
 from jiuye.ledgers.printed.rows import ledger_table
+from jiuye.ledgers.printsetup import print_setup
 
 TITLE_ROW, SUBTITLE_ROW, HEADER_ROW = 1, 2, 3
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -171,22 +171,9 @@ def render_workbook(ledger: Ledger, query: LedgerQuery, columns: list[Column], r
     for i, width in enumerate(_widths(columns, rows), start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
 
-    sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1).coordinate
-    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    print_setup(sheet, header_row=HEADER_ROW, footer_left=_footer_text(f"{query.division.name} {ledger.zh}"),
+                footer_right=f"截至 {query.as_of.isoformat()}")
     sheet.print_area = f"A{TITLE_ROW}:{last}{r}"
-    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_options.horizontalCentered = True
-    sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.7, header=0.3, footer=0.3)
-    sheet.oddFooter.center.text = "第 &P 页 / 共 &N 页"
-    sheet.oddFooter.center.size = 9
-    sheet.oddFooter.left.text = _footer_text(f"{query.division.name} {ledger.zh}")
-    sheet.oddFooter.left.size = 9
-    sheet.oddFooter.right.text = f"截至 {query.as_of.isoformat()}"
-    sheet.oddFooter.right.size = 9
 
     buffer = io.BytesIO()
     workbook.save(buffer)

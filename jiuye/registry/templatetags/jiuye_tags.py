@@ -14,8 +14,7 @@ def mask_id(value: str) -> str:
 @register.filter
 def mask_phone(value: str) -> str:
     """13812345678 → 138****5678"""
-    value = value or ""
-    return value[:3] + "*" * max(0, len(value) - 7) + value[-4:] if len(value) > 7 else "*" * len(value)
+    return idnumber.mask_phone(value)
 
 
 @register.filter
