@@ -78,6 +78,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "rest_framework",
+    "drf_spectacular",
+    "knox",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "jiuye.audit",
     "jiuye.divisions",
     "jiuye.accounts",
@@ -96,9 +103,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: lockout after repeated failed logins.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "jiuye.urls"
@@ -170,6 +186,69 @@ LOGGING = {
 # The deployment's city (the root of the division tree) and its reference data.
 JIUYE_CITY_CODE = os.environ.get("JIUYE_CITY_CODE", "500000")
 JIUYE_CITY_NAME = os.environ.get("JIUYE_CITY_NAME", "重庆市")
+
+# Login protection (django-axes): lock a user name + address after repeated failures.
+AXES_FAILURE_LIMIT = int(os.environ.get("JIUYE_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = float(os.environ.get("JIUYE_LOGIN_LOCKOUT_HOURS", 0.5))  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Second factor (TOTP, django-otp) for these roles; empty turns it off (tests, trials).
+JIUYE_OTP_REQUIRED_ROLES = tuple(
+    r for r in os.environ.get("JIUYE_OTP_REQUIRED_ROLES", "district,city").split(",") if r.strip()
+)
+OTP_TOTP_ISSUER = "jiuye"
+
+# Content Security Policy (django-csp): same-origin scripts, styles and images only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+    }
+}
+
+# The REST API (/api/v1/): token (Bearer) or session authentication, deny by default.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "jiuye API",
+    "DESCRIPTION": "创建充分就业社区 — register, casework, jobs and standards, scoped to the caller's divisions.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+# Tokens are stored hashed (django-rest-knox); "Authorization: Bearer TOKEN".
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Bearer",
+    "TOKEN_TTL": None,
+    "AUTO_REFRESH": False,
+}
+
+# Background work (Celery). With no broker configured, tasks run in-process at once.
+CELERY_BROKER_URL = os.environ.get("JIUYE_BROKER_URL", "")
+CELERY_RESULT_BACKEND = os.environ.get("JIUYE_RESULT_BACKEND", "") or None
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
