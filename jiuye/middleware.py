@@ -17,3 +17,35 @@ class DefaultChineseLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that is restarting or unreachable gives a clear 503 (with Retry-After),
+    not a server error; connections are opened per request, so the next request after the
+    database is back is served without restarting the application."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError, connections
+        from django.http import HttpResponse
+
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        import logging
+
+        # The error's type and SQLSTATE only: a driver's message may quote data.
+        sqlstate = getattr(exception.__cause__, "sqlstate", None) or "-"
+        logging.getLogger("jiuye").warning("database unavailable: %s (SQLSTATE %s)", type(exception).__name__, sqlstate)
+        for connection in connections.all(initialized_only=True):
+            connection.close_if_unusable_or_obsolete()
+        response = HttpResponse(
+            "数据库暂时不可用，请稍后重试。/ The database is briefly unavailable; please try again.",
+            status=503, content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "5"
+        return response

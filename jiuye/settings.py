@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -54,7 +55,7 @@ ALLOWED_HOSTS = _env_list("JIUYE_ALLOWED_HOSTS") or ([] if PRODUCTION else ["loc
 CSRF_TRUSTED_ORIGINS = _env_list("JIUYE_CSRF_TRUSTED_ORIGINS")
 
 DATABASE_URL = os.environ.get("JIUYE_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'jiuye.sqlite3'}"
-_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     if _db["NAME"] not in ("", ":memory:"):
         Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -68,6 +69,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     )
     _db.setdefault("TEST", {})["NAME"] = os.environ.get("JIUYE_TEST_SQLITE_NAME") or None
 DATABASES = {"default": _db}
+# A read replica for the dashboards and the notice board (jiuye/dbrouters.py); off when unset.
+if os.environ.get("JIUYE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(os.environ["JIUYE_REPLICA_URL"], conn_max_age=0)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["jiuye.dbrouters.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -94,10 +100,13 @@ INSTALLED_APPS = [
     "jiuye.casework",
     "jiuye.jobs",
     "jiuye.oversight",
+    "jiuye.api",
+    "jiuye.tasks",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "jiuye.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jiuye.middleware.DefaultChineseLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,6 +114,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session expiry, then the second factor for the roles that need it.
+    "jiuye.accounts.middleware.SessionExpiryMiddleware",
+    "jiuye.accounts.middleware.OTPRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -138,9 +150,10 @@ TEMPLATES = [
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "jiuye.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "jiuye.accounts.validators.CharacterClassesValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -157,6 +170,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 SESSION_COOKIE_AGE = int(os.environ.get("JIUYE_SESSION_SECONDS", 8 * 3600))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Logged out after this many seconds without a request (jiuye.accounts.middleware); 0 turns it off.
+JIUYE_SESSION_IDLE_SECONDS = int(os.environ.get("JIUYE_SESSION_IDLE_SECONDS", 30 * 60))
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
@@ -193,6 +208,10 @@ AXES_COOLOFF_TIME = float(os.environ.get("JIUYE_LOGIN_LOCKOUT_HOURS", 0.5))  # h
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "jiuye.accounts.views.locked_out"  # the login page with the lockout, HTTP 429
+AXES_CLIENT_IP_CALLABLE = "jiuye.accounts.auditing.client_ip"
+# Behind a reverse proxy: the header carrying the client's address (e.g. X-Real-IP), else REMOTE_ADDR.
+JIUYE_CLIENT_IP_HEADER = os.environ.get("JIUYE_CLIENT_IP_HEADER", "")
 
 # Second factor (TOTP, django-otp) for these roles; empty turns it off (tests, trials).
 JIUYE_OTP_REQUIRED_ROLES = tuple(
@@ -226,6 +245,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Outside the caller's scope is 404, never 403; a service's validation errors are 400.
+    "EXCEPTION_HANDLER": "jiuye.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "jiuye API",
@@ -233,6 +254,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One enum for one vocabulary used by several models (a person's education, a vacancy's minimum).
+    "ENUM_NAME_OVERRIDES": {"EducationEnum": "jiuye.registry.vocab.EDUCATION"},
 }
 # Tokens are stored hashed (django-rest-knox); "Authorization: Bearer TOKEN".
 REST_KNOX = {
@@ -249,6 +272,37 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # The city-wide evaluation saved as a snapshot, and the zero-employment cases synced.
+    "nightly-evaluation": {
+        "task": "jiuye.nightly_evaluation",
+        "schedule": crontab(hour=int(os.environ.get("JIUYE_NIGHTLY_HOUR", 1)), minute=30),
+    },
+    # Each community worker's queue counted for the Today page, before the working day.
+    "morning-reminders": {
+        "task": "jiuye.morning_reminders",
+        "schedule": crontab(hour=int(os.environ.get("JIUYE_MORNING_HOUR", 6)), minute=30),
+    },
+}
+
+# Exported files are deleted by the nightly run this many days after they were made.
+JIUYE_EXPORT_KEEP_DAYS = int(os.environ.get("JIUYE_EXPORT_KEEP_DAYS", 7))
+
+# Live progress of background jobs (jiuye/tasks/progress.py): never in the database, which
+# an import keeps locked (SQLite) or its rows unseen (PostgreSQL) until it commits.
+# Redis when there is one (JIUYE_REDIS_URL, or a redis:// broker), else files under VAR_DIR.
+_REDIS_URL = os.environ.get("JIUYE_REDIS_URL") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "progress": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL, "KEY_PREFIX": "jiuye"}
+        if _REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "progress")}
+    ),
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -19,6 +19,7 @@ from jiuye.casework.models import AssistanceAction, FollowUp, PolicyBenefit, Tra
 from jiuye.ledgers.importer import ledger_import, ledger_validate
 from jiuye.registry import models as m
 from jiuye.registry import services as rs
+from jiuye.registry.crypto import lookup_hash
 from jiuye.registry.services import ValidationFailed
 from jiuye.standards.evaluate import evaluate
 from tests.ledger_builders import make_id
@@ -55,7 +56,7 @@ def worker_b(example):
 
 
 def person(id_number):
-    return m.Person.objects.get(id_number=id_number)
+    return m.Person.objects.with_id_number(id_number).get()
 
 
 def community(result, code=A):
@@ -67,7 +68,7 @@ def counts():
 
 
 def statuses(id_number):
-    return [(s.status, s.start, s.end) for s in m.StatusEpisode.objects.filter(person__id_number=id_number)]
+    return [(s.status, s.start, s.end) for s in m.StatusEpisode.objects.filter(person__id_hash=lookup_hash(id_number))]
 
 
 def import_rows(tmp_path, tables: dict[str, list[dict]]):
@@ -171,7 +172,7 @@ def test_employment_closes_unemployment_registration_and_zero_case(worker_b):
     assert (episode.status, episode.start, episode.end, episode.employment_form) == (
         "就业", dt.date(2026, 6, 10), None, "灵活就业")
     assert statuses(SUN)[-2:] == [("失业", dt.date(2026, 5, 1), dt.date(2026, 6, 9)), ("就业", dt.date(2026, 6, 10), None)]
-    registration = m.UnemploymentRegistration.objects.get(person__id_number=SUN)
+    registration = m.UnemploymentRegistration.objects.get(person__id_hash=lookup_hash(SUN))
     assert (registration.cancelled_on, registration.cancel_reason) == (dt.date(2026, 6, 10), "已就业")
     case.refresh_from_db()
     assert case.eliminated_on == dt.date(2026, 6, 10)

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from jiuye.divisions.models import Division, Level
 from jiuye.registry import models as m
+from jiuye.registry.crypto import lookup_hash
 from tests.ledger_builders import Ledger, make_id
 
 pytestmark = pytest.mark.django_db
@@ -362,7 +363,7 @@ def test_long_free_text_is_not_a_rejection(run_import, base):
     base.set("就业状态", 2, "单位名称", "重庆" + "某" * 250 + "公司")
     run = run_import(base)
     assert run.code == 0, run.stderr
-    assert m.Person.objects.get(id_number=ZHANG).phone.endswith("（家）")
+    assert m.Person.objects.with_id_number(ZHANG).get().phone.endswith("（家）")
 
 
 # --- files, sheets, columns ----------------------------------------------------------
@@ -462,11 +463,11 @@ def test_accepted_edge_values(run_import, base):
     base.set("就业状态", base.find("就业状态", 身份证号=LIU_YANG), "身份证号", LIU_YANG.lower())
     run = run_import(base)
     assert run.code == 0, run.stderr
-    li = m.Person.objects.get(id_number=LI)
+    li = m.Person.objects.with_id_number(LI).get()
     assert li.retirement_category == "50"
-    zhang = m.Person.objects.get(id_number=ZHANG)
+    zhang = m.Person.objects.with_id_number(ZHANG).get()
     assert zhang.category_list == ["农民工", "残疾人"]
-    assert m.StatusEpisode.objects.filter(person__id_number=LIU_YANG).count() == 1
+    assert m.StatusEpisode.objects.filter(person__id_hash=lookup_hash(LIU_YANG)).count() == 1
     assert m.Household.objects.get(code="A1").hukou == "城镇"
 
 
@@ -582,7 +583,7 @@ def test_gb18030_folder_imports(run_import, base):
     run = run_import(base, encoding="gb18030")
     assert run.code == 0, run.stderr
     assert counts() == EXAMPLE_COUNTS
-    assert m.Person.objects.get(id_number=ZHANG).name == "张䶮"
+    assert m.Person.objects.with_id_number(ZHANG).get().name == "张䶮"
     assert Division.objects.get(code="500103001001").name == "示例甲社区"
 
 
@@ -603,12 +604,12 @@ def test_formula_escaped_cells_are_read_without_the_quote(run_import, base):
     base.set("人员", 3, "技能", "'电工")  # not an escape: kept as written
     run = run_import(base)
     assert run.code == 0, run.stderr
-    service = m.ServiceRecord.objects.get(person__id_number=LI, date="2025-12-01")
+    service = m.ServiceRecord.objects.get(person__id_hash=lookup_hash(LI), date="2025-12-01")
     assert (service.note, service.handler) == ("=1+1", "@王五")
     assert m.Complaint.objects.filter(content="-差评").count() == 1
-    zhang = m.Person.objects.get(id_number=ZHANG)
+    zhang = m.Person.objects.with_id_number(ZHANG).get()
     assert (zhang.skills, zhang.phone) == ("+电工证", "+8613800000000")
-    assert m.Person.objects.get(id_number=LI).skills == "'电工"
+    assert m.Person.objects.with_id_number(LI).get().skills == "'电工"
 
 
 def test_files_other_than_csv_are_ignored(run_import, base, tmp_path):
@@ -658,7 +659,7 @@ def test_reference_satisfied_by_what_is_stored(run_import, stored):
     assert run.code == 0, run.stderr
     added = {table: (2 if table in ("人员", "就业状态") else 1, 0) for table in new.sheets}
     assert summary(run) == added
-    assert m.Person.objects.get(id_number=NEW_WOMAN).household.community.code == "500103001001"
+    assert m.Person.objects.with_id_number(NEW_WOMAN).get().household.community.code == "500103001001"
 
 
 def test_missing_reference_against_what_is_stored(run_import, stored):
@@ -727,7 +728,7 @@ def test_reimport_with_end_date_updates_the_stored_row(run_import, stored):
     run = run_import(new)
     assert run.code == 0, run.stderr
     assert summary(run) == {"就业状态": (1, 1), "失业登记": (0, 1)}
-    episodes = m.StatusEpisode.objects.filter(person__id_number=ZHANG).order_by("start")
+    episodes = m.StatusEpisode.objects.filter(person__id_hash=lookup_hash(ZHANG)).order_by("start")
     assert [(e.status, str(e.start), e.end and str(e.end)) for e in episodes] == [
         ("就业", "2005-03-01", "2026-04-30"),
         ("失业", "2026-05-01", None),
@@ -749,19 +750,19 @@ def test_absent_column_keeps_stored_value_blank_cell_clears_it(run_import, base)
     run = run_import(new)
     assert run.code == 0, run.stderr
     assert summary(run) == {"人员": (0, 1)}
-    zhang = m.Person.objects.get(id_number=ZHANG)
+    zhang = m.Person.objects.with_id_number(ZHANG).get()
     assert (zhang.phone, zhang.skills) == ("13800000000", "")
     # 单位名称 absent keeps 重庆某公司; 结束日期 absent keeps the open end.
     new = base.only("就业状态").drop_column("就业状态", "单位名称").drop_column("就业状态", "结束日期")
     run = run_import(new)
     assert run.code == 0, run.stderr
     assert summary(run) == {"就业状态": (0, 0)}
-    episode = m.StatusEpisode.objects.get(person__id_number=ZHANG)
+    episode = m.StatusEpisode.objects.get(person__id_hash=lookup_hash(ZHANG))
     assert (episode.employer_name, episode.end) == ("重庆某公司", None)
-    assert str(m.StatusEpisode.objects.get(person__id_number=LI, start="2010-01-01").end) == "2025-11-30"
+    assert str(m.StatusEpisode.objects.get(person__id_hash=lookup_hash(LI), start="2010-01-01").end) == "2025-11-30"
     # A blank cell clears it.
     new = base.only("就业状态")
     new.set("就业状态", 2, "单位名称", "")
     run = run_import(new)
     assert summary(run) == {"就业状态": (0, 1)}
-    assert m.StatusEpisode.objects.get(person__id_number=ZHANG).employer_name == ""
+    assert m.StatusEpisode.objects.get(person__id_hash=lookup_hash(ZHANG)).employer_name == ""

@@ -29,6 +29,7 @@ from jiuye.oversight.models import (
 )
 from jiuye.registry import models as m
 from jiuye.registry import services as rs
+from jiuye.registry.crypto import lookup_hash
 from jiuye.standards.evaluate import evaluate
 from jiuye.standards.models import EvaluationSnapshot, PolicyParameter
 from jiuye.standards.snapshots import snapshot_save
@@ -108,7 +109,7 @@ def evidence(**overrides):
 
 
 def person(id_number):
-    return m.Person.objects.get(id_number=id_number)
+    return m.Person.objects.with_id_number(id_number).get()
 
 
 def keep_passing(year: int):
@@ -117,7 +118,7 @@ def keep_passing(year: int):
         community=Division.objects.get(code=A), year=year, service_station=True, staff_count=2, staff_funds=True,
         work_funds=True, premises=True, facilities=True,
     )
-    worker = m.Person.objects.get(id_number=CHEN)
+    worker = m.Person.objects.with_id_number(CHEN).get()
     m.ServiceRecord.objects.create(person=worker, date=dt.date(year, 1, 10), service_type="上门走访",
                                    row_hash=f"test-visit-{year}")
 
@@ -219,7 +220,7 @@ def test_full_walk_apply_review_accept_recheck_flag_and_clear(users, media):
     with on(dt.date(2027, 7, 15)):
         rs.employment_record(user=worker, person=person(ZHANG), start=dt.date(2027, 7, 1),
                              employment_form="单位就业", employer_name="重庆某公司")
-        registration = m.UnemploymentRegistration.objects.get(person__id_number=ZHANG, registered_on=dt.date(2027, 6, 1))
+        registration = m.UnemploymentRegistration.objects.get(person__id_hash=lookup_hash(ZHANG), registered_on=dt.date(2027, 6, 1))
         assert registration.cancelled_on == dt.date(2027, 7, 1)  # working again cancels the registration
         with pytest.raises(PermissionDenied):
             sv.recheck_clear(user=users["street"], recheck=recheck)

@@ -1,7 +1,7 @@
 """Fast inserts for bulk imports: PostgreSQL's COPY, SQLite's executemany.
 
 Rows are dicts of model field attnames (``person_id``, ``start`` …); missing
-fields take the field's default. No model instances and no signals: a bulk import
+fields take the field's default; encrypted fields are encrypted here, as a save would. No model instances and no signals: a bulk import
 is audited as one event, not as a history row per record.
 """
 
@@ -19,6 +19,9 @@ def insert_rows(model, rows: Iterable[dict]) -> int:
     fields = _columns(model)
     defaults = [f.get_default() for f in fields]
     attnames = [f.attname for f in fields]
+    encrypted = [i for i, f in enumerate(fields) if getattr(f, "encrypted", False)]
+    if encrypted:
+        rows = _encrypting(rows, [(attnames[i], fields[i]) for i in encrypted])
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     column_list = ", ".join(qn(f.column) for f in fields)
@@ -42,6 +45,14 @@ def insert_rows(model, rows: Iterable[dict]) -> int:
             cursor.executemany(sql, batch)
             count += len(batch)
     return count
+
+
+def _encrypting(rows: Iterable[dict], fields) -> Iterable[dict]:
+    for row in rows:
+        row = dict(row)
+        for attname, field in fields:
+            row[attname] = field.get_prep_value(row.get(attname, field.get_default()))
+        yield row
 
 
 def _sqlite_value(value):

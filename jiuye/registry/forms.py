@@ -31,19 +31,62 @@ class PersonForm(CaseworkForm):
                "residence_end": "居住终止日期", "categories": "人员类别", "retirement_category": "退休年龄类别",
                "phone": "联系电话", "skills": "技能"}
 
-    def exchange_values(self) -> dict:
+    def _exchange_values(self) -> dict:
         values = {}
         for field, column in self.columns.items():
             value = self.cleaned_data.get(field)
+            if isinstance(value, str):
+                value = value.strip()
             if field == "categories":
                 value = ";".join(value or [])
             values[column] = "" if value is None else value
         return values
 
+    base = forms.CharField(widget=forms.HiddenInput, required=False)  # signed person_snapshot
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+        if person is not None:
+            # Editing: the full ID and phone numbers are never put in the page; a blank
+            # field keeps the stored number, a typed one replaces it.
+            from jiuye.ledgers.idnumber import mask, mask_phone
+
+            self.fields["id_number"].required = False
+            self.fields["id_number"].help_text = _("Now %(masked)s; leave blank to keep it.") % {
+                "masked": mask(person.id_number)}
+            self.fields["phone"].help_text = (_("Now %(masked)s; leave blank to keep it.") % {
+                "masked": mask_phone(person.phone)}) if person.phone else ""
+            self.fields["clear_phone"] = forms.BooleanField(label=_("Remove the phone number"), required=False)
+
+    def base_snapshot(self) -> dict | None:
+        """The signed snapshot the editor started from (None if absent or tampered with)."""
+        from django.core import signing
+
+        try:
+            return signing.loads(self.cleaned_data.get("base") or "", salt="person-edit")
+        except signing.BadSignature:
+            return None
+
+    def exchange_values(self) -> dict:
+        values = self._exchange_values()
+        if self.person is not None:
+            if not values["身份证号"]:
+                del values["身份证号"]
+            if self.cleaned_data.get("clear_phone"):
+                values["联系电话"] = ""
+            elif not values["联系电话"]:
+                del values["联系电话"]
+        return values
+
     @classmethod
     def initial_for(cls, person) -> dict:
-        return {"id_number": person.id_number, "name": person.name, "sex": person.sex,
+        from django.core import signing
+
+        from jiuye.registry.services import person_snapshot
+
+        return {"base": signing.dumps(person_snapshot(person), salt="person-edit"), "name": person.name, "sex": person.sex,
                 "birth_date": person.birth_date, "relation": person.relation, "education": person.education,
                 "residence_start": person.residence_start, "residence_end": person.residence_end,
                 "categories": person.category_list, "retirement_category": person.retirement_category,
-                "phone": person.phone, "skills": person.skills}
+                "skills": person.skills}

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from jiuye.registry import vocab
-from jiuye.registry.scoping import ScopedManager
+from jiuye.registry.crypto import EncryptedTextField, lookup_hash, phone_digits
+from jiuye.registry.scoping import ScopedManager, ScopedQuerySet
 
 
 class Household(models.Model):
@@ -33,8 +34,22 @@ class Household(models.Model):
         return self.code
 
 
+class PersonQuerySet(ScopedQuerySet):
+    def with_id_number(self, *id_numbers: str):
+        """Persons by full ID number (exact), through the keyed hash."""
+        return self.filter(id_hash__in=[lookup_hash(i) for i in id_numbers])
+
+    def with_phone(self, phone: str):
+        """Persons by phone number (exact, digits only), through the keyed hash."""
+        digits = phone_digits(phone)
+        return self.filter(phone_hash=lookup_hash(digits)) if digits else self.none()
+
+
 class Person(models.Model):
-    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    # ID and phone numbers are encrypted at rest (jiuye/registry/crypto.py); they are
+    # found by their keyed hashes, which ``save`` keeps in step (bulk writers set them).
+    id_number = EncryptedTextField(_("身份证号"))
+    id_hash = models.CharField(max_length=32, unique=True, editable=False)
     name = models.TextField(_("姓名"))
     sex = models.CharField(_("性别"), max_length=1, choices=vocab.choices(vocab.SEX))
     birth_date = models.DateField(_("出生日期"))
@@ -47,15 +62,19 @@ class Person(models.Model):
     residence_end = models.DateField(_("居住终止日期"), null=True, blank=True)
     categories = models.TextField(_("人员类别"), blank=True, help_text=_("以;分隔"))
     retirement_category = models.CharField(_("退休年龄类别"), max_length=2, blank=True)
-    phone = models.TextField(_("联系电话"), blank=True)
+    phone = EncryptedTextField(_("联系电话"), blank=True)
+    phone_hash = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
     skills = models.TextField(_("技能"), blank=True)
+    # Raised by every change (page, API, import): an edit based on an older version is
+    # refused and shown the other change (registry.services.person_update).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     scope_lookup = "household__community__code"
-    objects = ScopedManager()
-    history = HistoricalRecords(excluded_fields=["id_number", "phone"])
+    objects = ScopedManager.from_queryset(PersonQuerySet)()
+    history = HistoricalRecords(excluded_fields=["id_number", "id_hash", "phone", "phone_hash"])
 
     class Meta:
-        ordering = ["id_number"]
+        ordering = ["household_id", "id"]
         permissions = [("view_full_id", _("可查看完整身份证号和电话 / may reveal full ID and phone numbers"))]
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
@@ -63,9 +82,21 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.id_hash, self.phone_hash = person_hashes(self.id_number, self.phone)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "id_hash", "phone_hash"}
+        super().save(*args, **kwargs)
+
     @property
     def category_list(self) -> list[str]:
         return [c for c in self.categories.split(";") if c]
+
+
+def person_hashes(id_number: str, phone: str) -> tuple[str, str]:
+    """The keyed hashes stored beside a person's encrypted ID and phone numbers."""
+    return lookup_hash(id_number), lookup_hash(phone_digits(phone))
 
 
 class StatusEpisode(models.Model):

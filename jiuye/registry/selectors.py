@@ -3,11 +3,11 @@
 import functools
 import re
 
-from django.db.models import Q
 from pypinyin import Style, lazy_pinyin
 
 from jiuye.ledgers import idnumber
 from jiuye.registry import models as m
+from jiuye.registry.crypto import phone_digits
 
 _ID_RE = re.compile(r"^\d{17}[\dXx]$", re.ASCII)
 _DIGITS_RE = re.compile(r"^\d{4,}$", re.ASCII)
@@ -20,6 +20,11 @@ def initials(name: str) -> str:
     return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p).lower()
 
 
+def person_by_id_number(user, id_number: str):
+    """The person with this full ID number, if the user may see them (else None)."""
+    return m.Person.objects.for_user(user).with_id_number(idnumber.normalize(id_number)).first()
+
+
 def person_search(user, query: str, limit: int = 50):
     """Persons the user may see, by name, pinyin initials, full ID number or phone."""
     people = m.Person.objects.for_user(user).select_related("household", "household__community")
@@ -27,9 +32,16 @@ def person_search(user, query: str, limit: int = 50):
     if not query:
         return people.none()
     if _ID_RE.match(query):
-        return people.filter(id_number=idnumber.normalize(query))[:limit]
+        return people.with_id_number(idnumber.normalize(query))[:limit]
     if _DIGITS_RE.match(query):
-        return people.filter(Q(phone=query) | Q(phone__endswith=query))[:limit]
+        exact = people.with_phone(query)
+        if len(query) >= 7 or getattr(user, "role", "") != "community":
+            return exact[:limit]
+        # The last digits of a phone: phones are encrypted, so a community worker's own
+        # community (a few thousand people) is decrypted and matched here.
+        matches = [pk for pk, phone in people.exclude(phone_hash="").values_list("pk", "phone").iterator(chunk_size=5000)
+                   if phone_digits(phone).endswith(query)][:limit]
+        return people.filter(pk__in=matches)
     if _LETTERS_RE.match(query):
         wanted = query.lower()
         # Initials are computed for the user's own scope only (a community is a few thousand people).

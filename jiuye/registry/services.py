@@ -28,6 +28,7 @@ from jiuye.ledgers.reader import Problem
 from jiuye.ledgers.schema import TABLE_BY_NAME
 from jiuye.registry import models as m
 from jiuye.registry import vocab
+from jiuye.registry.crypto import lookup_hash
 
 DAY = dt.timedelta(days=1)
 NON_FIELD = "__all__"
@@ -231,7 +232,7 @@ def person_create(*, user, household, values: dict) -> m.Person:
     id_number = idnumber.normalize(str(row.get("身份证号", "")))
     extra = []
     # The ID is unique in the deployment; the importer would take a stored one as an update.
-    if id_number and m.Person.objects.filter(id_number=id_number).exists():
+    if id_number and m.Person.objects.with_id_number(id_number).exists():
         extra.append(Problem("人员", None, "身份证号", "身份证号已登记 / this ID number is already registered"))
     _validate({"人员": [row]}, extra)
     person = m.Person(id_number=id_number, household=household, **_fields("人员", row))
@@ -241,14 +242,62 @@ def person_create(*, user, household, values: dict) -> m.Person:
     return person
 
 
+class EditConflict(Exception):
+    """The person was changed by someone else since the editor loaded it (no lost update)."""
+
+    def __init__(self, person, changes: list[dict], by: str, at):
+        super().__init__("此人已被他人修改 / this person was changed by someone else")
+        self.person, self.changes, self.by, self.at = person, changes, by, at
+
+
+_SENSITIVE = {"身份证号": idnumber.mask, "联系电话": idnumber.mask_phone}
+
+
+def person_snapshot(person) -> dict:
+    """What an editor starts from: the version and the 人员 row, ID and phone as keyed hashes
+    (the snapshot travels in the page, signed)."""
+    row = _person_text_row(person)
+    for column in _SENSITIVE:
+        row[column] = lookup_hash(row.get(column, ""))
+    return {"version": person.version, "row": row}
+
+
+def _person_text_row(person) -> dict:
+    row = _model_row("人员", person, 身份证号=person.id_number, 家庭编号=person.household.code)
+    return {column: "" if value is None else str(value) for column, value in row.items()}
+
+
+def _conflict(person, base: dict, values: dict) -> EditConflict:
+    """The other change: each column stored differently from the editor's starting point."""
+    now = _person_text_row(person)
+    yours = {column: "" if value is None else str(value) for column, value in _clean(values).items()}
+    changes = []
+    for column, value in now.items():
+        before = base.get("row", {}).get(column)
+        if column in _SENSITIVE:
+            if lookup_hash(value) != before:
+                mask = _SENSITIVE[column]
+                changes.append({"column": column, "before": "", "now": mask(value),
+                                "yours": mask(yours[column]) if column in yours else ""})
+        elif value != before:
+            changes.append({"column": column, "before": before, "now": value, "yours": yours.get(column, "")})
+    last = person.history.order_by("-history_date").select_related("history_user").first()
+    by = (last.history_user.get_username() if last and last.history_user else "") or "导入 / import"
+    return EditConflict(person, changes, by, last.history_date if last else None)
+
+
 @transaction.atomic
-def person_update(*, user, person, values: dict) -> m.Person:
+def person_update(*, user, person, values: dict, base: dict | None = None) -> m.Person:
     """Change a person's 人员 columns given in ``values`` (the others keep their stored values).
 
     A new 家庭编号 must be a household of the user's scope. A corrected 身份证号 must be
-    free, and the person's stored status episodes are checked again under it.
+    free, and the person's stored status episodes are checked again under it. With
+    ``base`` (``person_snapshot`` when the editor loaded the person), a person changed
+    since is refused with ``EditConflict`` showing the other change.
     """
     person = scoped(m.Person, user, person, lock=True)
+    if base is not None and base.get("version") != person.version:
+        raise _conflict(person, base, values)
     old_id, household = person.id_number, person.household
     row = {**_model_row("人员", person, 身份证号=old_id, 家庭编号=household.code), **_clean(values)}
     new_id = idnumber.normalize(str(row.get("身份证号", "")))
@@ -262,7 +311,7 @@ def person_update(*, user, person, values: dict) -> m.Person:
                                                          f"or is outside your scope: {household_code}"))
     tables = {"人员": [row]}
     if new_id != old_id:
-        if m.Person.objects.filter(id_number=new_id).exists():
+        if m.Person.objects.with_id_number(new_id).exists():
             extra.append(Problem("人员", None, "身份证号", "身份证号已登记 / this ID number is already registered"))
         tables["就业状态"] = [_model_row("就业状态", e, 身份证号=new_id) for e in person.statuses.all()]
     problems = ledger_validate(tables)
@@ -278,6 +327,7 @@ def person_update(*, user, person, values: dict) -> m.Person:
     for field, value in fields.items():
         setattr(person, field, value)
     person.id_number, person.household = new_id, household
+    person.version += 1
     history_save(person, user, "person.update")
     detail = {**person_ref(person), "changed": changed}
     if new_id != old_id:

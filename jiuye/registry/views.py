@@ -62,20 +62,43 @@ def _edit(request, form, household=None, person=None):
     from django.shortcuts import redirect
 
     from jiuye.registry import services
-    from jiuye.registry.services import ValidationFailed
+    from jiuye.registry.services import EditConflict, ValidationFailed
 
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             if person is None:
                 person = services.person_create(user=request.user, household=household, values=form.exchange_values())
             else:
-                person = services.person_update(user=request.user, person=person, values=form.exchange_values())
+                person = services.person_update(user=request.user, person=person, values=form.exchange_values(),
+                                                base=form.base_snapshot() or {"version": None})
         except ValidationFailed as exc:
             form.add_service_errors(exc.errors)
+        except EditConflict as exc:
+            # Shown the other change; the form keeps the editor's values and now starts
+            # from the stored version, so saving again is a knowing decision.
+            conflict = exc
+            data = form.data.copy()
+            data["base"] = form.__class__.initial_for(exc.person)["base"]
+            # Fields this editor left as they were take the other's value; fields both
+            # changed keep this editor's entry, marked for a decision.
+            field_of = {column: field for field, column in form.columns.items()}
+            for change in exc.changes:
+                field = field_of.get(change["column"])
+                change["both"] = change["yours"] != change["before"] and change["column"] in form.exchange_values()
+                if field and field not in ("id_number", "phone") and not change["both"]:
+                    if field == "categories":
+                        data.setlist(field, [c for c in change["now"].split(";") if c])
+                    else:
+                        data[field] = change["now"]
+            form = form.__class__(data, person=exc.person)
+            form.is_valid()
         else:
             messages.success(request, "已保存 / saved")
             return redirect("person", pk=person.pk)
-    return render(request, "registry/person_form.html", {"form": form, "household": household, "person": person})
+    return render(request, "registry/person_form.html",
+                  {"form": form, "household": household, "person": person, "conflict": conflict},
+                  status=409 if conflict else 200)
 
 
 @login_required
@@ -97,5 +120,5 @@ def person_edit(request, pk: int):
         person = m.Person.objects.for_user(request.user).select_related("household").get(pk=pk)
     except m.Person.DoesNotExist:
         raise Http404 from None
-    form = PersonForm(request.POST or None, initial=PersonForm.initial_for(person))
+    form = PersonForm(request.POST or None, initial=PersonForm.initial_for(person), person=person)
     return _edit(request, form, household=person.household, person=person)
