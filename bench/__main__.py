@@ -1,13 +1,26 @@
-"""Benchmarks: `python -m bench [--persons N ...] [--db sqlite,postgres]`.
+"""Benchmarks: `python -m bench [--persons N,...] [--db sqlite,postgres] [--only PIECES]`.
 
-For each size and database: generate a register (cached under var/bench/), import it
-into a fresh database, then evaluate every community as of 2026-06-30 and scan the
-same tables plainly, each step in its own process so that its peak memory is its own.
-Prints a table of seconds, peak RSS and ratios. Not run in CI.
+For each size (residents) and database: generate a register (cached under var/bench/),
+then the pieces (``--only``, default all):
+
+- ``import``: a fresh database, migrated, the whole register imported;
+- ``copy``: PostgreSQL's ``COPY`` of the same CSV rows into plain tables (bench/copybase.py),
+  once per size, for the import ÷ COPY ratio;
+- ``evaluate``: every community evaluated as of 2026-06-30, and a plain scan of the same
+  tables (same columns, every row fetched), best of ``--repeat``;
+- ``matching``: 100,000 vacancies over the register's communities, ranked for 300 of its
+  residents (bench/matching.py);
+- ``load``: the app on loopback, ``--users`` community workers logged in at once using their
+  pages and the API for ``--seconds`` (bench/load.py).
+
+Each measured step runs in its own process, so its peak memory is its own. Prints one
+table (Markdown) with a column per database and size and, per database, the growth from
+the smallest to the largest size. Not run in CI.
 """
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -69,64 +82,209 @@ def generated(persons: int, seed: int) -> Path:
     return folder
 
 
+PIECES = ("import", "copy", "evaluate", "matching", "load")
+NAMES = {"postgres": "PostgreSQL", "sqlite": "SQLite"}
+
+
+def database_exists(db: str, persons: int) -> bool:
+    url = database_url(db, persons)
+    if db == "sqlite":
+        return Path(url.removeprefix("sqlite:///")).exists()
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        name = url.rsplit("/", 1)[1]
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--persons", default="100000,1000000", help="comma-separated sizes")
-    parser.add_argument("--db", default="sqlite,postgres")
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", default="100000,1000000", help="comma-separated sizes (10000000 on demand)")
+    parser.add_argument("--db", default="postgres,sqlite")
+    parser.add_argument("--only", default=",".join(PIECES), help=f"comma-separated pieces: {', '.join(PIECES)}")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3, help="evaluations per size (best is kept)")
+    parser.add_argument("--repeat", type=int, default=3, help="evaluations and scans per size (best is kept)")
+    parser.add_argument("--users", type=int, default=50, help="load: concurrent community workers")
+    parser.add_argument("--seconds", type=float, default=30, help="load: measured seconds (after --warmup)")
+    parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument("--workers", type=int, default=2, help="load: server processes")
+    parser.add_argument("--vacancies", type=int, default=100_000, help="matching: open vacancies")
+    parser.add_argument("--match-persons", type=int, default=300, help="matching: residents ranked")
     args = parser.parse_args()
+    only = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = set(only) - set(PIECES)
+    if unknown:
+        parser.error(f"unknown pieces: {', '.join(sorted(unknown))} (known: {', '.join(PIECES)})")
     VAR.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for persons in [int(p) for p in args.persons.split(",")]:
+    sizes = [int(p) for p in args.persons.split(",")]
+    dbs = [d.strip() for d in args.db.split(",")]
+    runs: dict[tuple[str, int], dict] = {}
+    copies: dict[int, dict] = {}
+    started = time.strftime("%Y-%m-%d %H:%M")
+    for persons in sizes:
         folder = generated(persons, args.seed)
-        for db in args.db.split(","):
-            url = fresh_database(db, persons)
-            step("migrate", url)
-            imported = step("import", url, str(folder))
-            scan = min((step("scan", url) for _ in range(args.repeat)), key=lambda r: r["seconds"])
-            evals = [step("evaluate", url) for _ in range(args.repeat)]
-            best = min(evals, key=lambda r: r["seconds"])
-            rows.append(
-                {
-                    "db": db,
-                    "persons": imported["persons"],
-                    "import_s": imported["seconds"],
-                    "import_rows_per_s": imported["rows"] / imported["seconds"],
-                    "eval_s": best["seconds"],
-                    "eval_peak_mb": max(e["peak_mb"] for e in evals),
-                    "scan_s": scan["seconds"],
-                    "ratio": best["seconds"] / scan["seconds"],
-                    "communities": best["communities"],
-                }
-            )
-            print_table(rows)
-    print_growth(rows)
+        for db in dbs:
+            r = runs.setdefault((db, persons), {"db": db, "persons": persons})
+            if "import" in only:
+                url = fresh_database(db, persons)
+                step("migrate", url)
+                say(f"{db} {persons:,}: importing")
+                imported = step("import", url, str(folder))
+                r.update(import_s=imported["seconds"], rows=imported["rows"], import_peak_mb=imported["peak_mb"])
+            elif not database_exists(db, persons):
+                raise SystemExit(f"no {db} database of {persons:,} residents: run with --only import first")
+            else:
+                step("migrate", database_url(db, persons))  # the code may have moved on since the import
+            url = database_url(db, persons)
+            if "evaluate" in only:
+                say(f"{db} {persons:,}: evaluating")
+                scan = min((step("scan", url) for _ in range(args.repeat)), key=lambda x: x["seconds"])
+                evals = [step("evaluate", url) for _ in range(args.repeat)]
+                r.update(eval_s=min(e["seconds"] for e in evals), eval_peak_mb=max(e["peak_mb"] for e in evals),
+                         scan_s=scan["seconds"], communities=evals[0]["communities"])
+            if "matching" in only:
+                say(f"{db} {persons:,}: matching")
+                m = step("matching", url, str(args.vacancies), str(args.match_persons))
+                r.update(match_p50=percentile(m["ms"], 0.5), match_p95=percentile(m["ms"], 0.95),
+                         match_frame_s=m["frame_s"], match_vacancies=m["vacancies"])
+            if "load" in only:
+                from bench.load import run_load
+
+                say(f"{db} {persons:,}: load test, {args.users} users, {args.seconds:.0f} s")
+                plan = step("load-prepare", url, str(args.users))
+                env = {**os.environ, "JIUYE_DATABASE_URL": url, "JIUYE_VAR_DIR": str(VAR / "var")}
+                r["load"] = run_load(env, plan, seconds=args.seconds, warmup=args.warmup, workers=args.workers)
+        if "copy" in only:
+            from bench.copybase import copy_baseline
+
+            say(f"COPY {persons:,}")
+            if not database_exists("postgres", persons):
+                fresh_database("postgres", persons)
+            copies[persons] = copy_baseline(database_url("postgres", persons), folder)
+        for db in dbs:
+            if persons in copies:
+                runs[(db, persons)]["copy"] = copies[persons]
+    results = list(runs.values())
+    (VAR / "last-run.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str))
+    print_report(results, args, started)
 
 
-def print_table(rows: list[dict]) -> None:
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))] if ordered else math.nan
+
+
+def _get(r: dict, path: str):
+    value = r
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            return None
+    return value
+
+
+def _ratio(r: dict, a: str, b: str):
+    x, y = _get(r, a), _get(r, b)
+    return x / y if x is not None and y else None
+
+
+# (label, how to get it from a run, format, grows with the data: shown in the growth column)
+FIGURES = [
+    ("**import** of the whole register: s", lambda r: _get(r, "import_s"), "{:,.1f}", True),
+    ("import: rows/s (all tables)", lambda r: _ratio(r, "rows", "import_s"), "{:,.0f}", False),
+    ("import: peak MB", lambda r: _get(r, "import_peak_mb"), "{:,.0f}", True),
+    ("PostgreSQL `COPY` of the same rows: s", lambda r: _get(r, "copy.seconds"), "{:,.1f}", True),
+    ("`COPY`: rows/s", lambda r: _ratio(r, "copy.rows", "copy.seconds"), "{:,.0f}", False),
+    ("(then unique indexes on the keys: s)", lambda r: _get(r, "copy.index_s"), "{:,.1f}", True),
+    ("**import ÷ `COPY`**", lambda r: _ratio(r, "import_s", "copy.seconds"), "{:.1f}×", False),
+    ("**evaluation** of all communities: s", lambda r: _get(r, "eval_s"), "{:,.2f}", True),
+    ("evaluation: peak MB", lambda r: _get(r, "eval_peak_mb"), "{:,.0f}", True),
+    ("plain scan of the same tables: s", lambda r: _get(r, "scan_s"), "{:,.2f}", True),
+    ("**evaluation ÷ scan**", lambda r: _ratio(r, "eval_s", "scan_s"), "{:.1f}×", False),
+    ("**pages**, {users} users: p50 ms", lambda r: _get(r, "load.pages.p50"), "{:,.0f}", True),
+    ("pages: **p95 ms**", lambda r: _get(r, "load.pages.p95"), "{:,.0f}", True),
+    ("pages: p99 ms", lambda r: _get(r, "load.pages.p99"), "{:,.0f}", True),
+    ("pages: requests/s", lambda r: _get(r, "load.pages.per_s"), "{:,.1f}", False),
+    ("pages: errors", lambda r: _get(r, "load.pages.errors"), "{:,}", False),
+    ("**API**, same users: p50 ms", lambda r: _get(r, "load.api_figures.p50"), "{:,.0f}", True),
+    ("API: **p95 ms**", lambda r: _get(r, "load.api_figures.p95"), "{:,.0f}", True),
+    ("API: p99 ms", lambda r: _get(r, "load.api_figures.p99"), "{:,.0f}", True),
+    ("API: requests/s", lambda r: _get(r, "load.api_figures.per_s"), "{:,.1f}", False),
+    ("API: errors", lambda r: _get(r, "load.api_figures.errors"), "{:,}", False),
+    ("server: peak MB per process", lambda r: _get(r, "load.server_peak_mb"), "{:,.0f}", True),
+    ("**matching**, one person among {vacancies}: median ms", lambda r: _get(r, "match_p50"), "{:,.1f}", True),
+    ("matching: p95 ms", lambda r: _get(r, "match_p95"), "{:,.1f}", True),
+]
+
+
+def _cell(value, fmt: str) -> str:
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else fmt.format(value)
+
+
+def print_report(results: list[dict], args, started: str) -> None:
+    dbs = list(dict.fromkeys(r["db"] for r in results))
+    columns: list[tuple[str, object]] = []  # (header, run or (db, small, large))
+    for db in dbs:
+        runs = sorted((r for r in results if r["db"] == db), key=lambda r: r["persons"])
+        for r in runs:
+            columns.append((f"{NAMES.get(db, db)} {r['persons']:,}", r))
+        if len(runs) > 1:
+            size = runs[-1]["persons"] / runs[0]["persons"]
+            columns.append((f"growth ×{size:g} data", (runs[0], runs[-1])))
     print()
-    print(f"{'db':<9}{'persons':>10}{'import s':>10}{'rows/s':>10}{'eval s':>9}{'peak MB':>9}{'scan s':>9}{'eval/scan':>10}")
-    for r in rows:
-        print(
-            f"{r['db']:<9}{r['persons']:>10,}{r['import_s']:>10.1f}{r['import_rows_per_s']:>10,.0f}"
-            f"{r['eval_s']:>9.2f}{r['eval_peak_mb']:>9.0f}{r['scan_s']:>9.2f}{r['ratio']:>10.2f}"
-        )
+    print("| figure | " + " | ".join(header for header, _ in columns) + " |")
+    print("| --- |" + " --- |" * len(columns))
+    for label, get, fmt, grows in FIGURES:
+        cells = []
+        for _, what in columns:
+            if isinstance(what, tuple):
+                a, b = (get(x) for x in what)
+                cells.append(f"×{b / a:.1f}" if grows and a and b is not None else "")
+            else:
+                cells.append(_cell(get(what), fmt))
+        if all(c in ("—", "") for c in cells):
+            continue
+        print(f"| {label.format(users=args.users, vacancies=f'{args.vacancies:,}')} | " + " | ".join(cells) + " |")
+    print()
+    loads = [r for r in results if r.get("load")]
+    for r in loads:
+        load = r["load"]
+        print(f"{NAMES.get(r['db'], r['db'])} {r['persons']:,}: {load['logged_in']}/{load['users']} workers logged in "
+              f"({load['login_s']:.0f} s), {load['workers']} server processes, measured {load['seconds']:.0f} s; "
+              f"load generator {load['client_cores']:.2f} cores; API {'included' if load['api'] else 'absent'}")
+        from bench.load import print_kinds
+
+        print_kinds(load)
+        for error in load["login_errors"]:
+            print(f"  login: {error}")
+    print_goals(results)
+    print(f"\nStarted {started}; {os.cpu_count()} CPUs, load average now {os.getloadavg()[0]:.1f}. "
+          f"Command: python -m bench {' '.join(sys.argv[1:])}")
     sys.stdout.flush()
 
 
-def print_growth(rows: list[dict]) -> None:
-    by_db: dict[str, list[dict]] = {}
-    for r in rows:
-        by_db.setdefault(r["db"], []).append(r)
-    for db, items in by_db.items():
-        items.sort(key=lambda r: r["persons"])
-        for a, b in zip(items, items[1:], strict=False):
-            size = b["persons"] / a["persons"]
-            print(
-                f"{db}: {a['persons']:,} → {b['persons']:,} persons (×{size:.1f}): evaluation ×{b['eval_s'] / a['eval_s']:.1f}, "
-                f"import ×{b['import_s'] / a['import_s']:.1f}"
-            )
+def print_goals(results: list[dict]) -> None:
+    """Issue 8's goals, for 1,000,000 residents on PostgreSQL (when measured)."""
+    r = next((r for r in results if r["db"] == "postgres" and r["persons"] == 1_000_000), None)
+    if r is None:
+        return
+    peaks = [v for v in (_get(r, "import_peak_mb"), _get(r, "eval_peak_mb"), _get(r, "load.server_peak_mb")) if v]
+    goals = [
+        ("import under 60 s", _get(r, "import_s"), lambda v: v < 60, "{:.1f} s"),
+        ("import within 3× of COPY", _ratio(r, "import_s", "copy.seconds"), lambda v: v <= 3, "{:.1f}×"),
+        ("evaluation under 10 s", _get(r, "eval_s"), lambda v: v < 10, "{:.2f} s"),
+        ("evaluation within 5× of a plain scan", _ratio(r, "eval_s", "scan_s"), lambda v: v <= 5, "{:.1f}×"),
+        ("pages p95 under 200 ms at 50 users", _get(r, "load.pages.p95"), lambda v: v < 200, "{:.0f} ms"),
+        ("peak memory under 2 GB", max(peaks) if peaks else None, lambda v: v < 2048, "{:.0f} MB"),
+    ]
+    print("\nGoals, 1,000,000 residents on PostgreSQL:")
+    for name, value, ok, fmt in goals:
+        verdict = "not measured" if value is None else ("met" if ok(value) else "NOT met")
+        print(f"  {name}: {verdict}" + ("" if value is None else f" ({fmt.format(value)})"))
 
 
 if __name__ == "__main__":

@@ -49,6 +49,15 @@ def main(name: str, *args: str) -> dict:
         return {"seconds": seconds, "communities": len(result["communities"]), "peak_mb": peak_mb()}
     if name == "scan":
         return scan()
+    if name == "load-prepare":
+        from bench.load import prepare
+
+        return prepare(int(args[0]))
+    if name == "matching":
+        from bench.matching import in_register
+
+        figures = in_register(int(args[0]), int(args[1]))
+        return {**figures, "peak_mb": peak_mb()}
     raise SystemExit(f"unknown step {name}")
 
 

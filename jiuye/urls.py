@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from jiuye.audit import views as audit_views
 from jiuye.casework import views as casework_views
 from jiuye.jobs import views as job_views
 from jiuye.ledgers import views as ledger_views
@@ -35,11 +36,15 @@ urlpatterns = [
     path("zero/<int:pk>/recognize/", casework_views.zero_recognize, name="zero_recognize"),
     path("zero/<int:pk>/action/", casework_views.zero_action, name="zero_action"),
     path("ledgers/", ledger_views.index, name="ledgers"),
+    path("ledgers/", include("jiuye.tasks.urls")),  # import, export, background jobs
     path("ledgers/<slug:slug>/", ledger_views.ledger, name="ledger"),
     path("ledgers/<slug:slug>/xlsx/", ledger_views.workbook, name="ledger_xlsx"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("jiuye.accounts.urls")),
+    path("audit/", audit_views.search, name="audit_search"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("jiuye.api.urls")),
     path("", include("jiuye.oversight.urls")),
 ]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import Client, RequestFactory
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 EXAMPLE = SHARED / "spec" / "examples" / "basic"
@@ -50,6 +51,29 @@ def run_jiuye(*args: str, stdin: str | None = None) -> Run:
 @pytest.fixture
 def jiuye():
     return run_jiuye
+
+
+class AxesClient(Client):
+    """Django's test client whose ``login`` passes a request, as django-axes' backend requires.
+
+    The login still goes through axes (failures count, lockouts refuse)."""
+
+    def login(self, **credentials):
+        credentials.setdefault("request", RequestFactory().post("/login/"))
+        return super().login(**credentials)
+
+
+@pytest.fixture
+def client():
+    return AxesClient()
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_only_when_asked(request, settings):
+    """The second factor (TOTP) is off unless a test is marked ``@pytest.mark.otp``:
+    most tests log district and city users in with ``force_login``."""
+    if request.node.get_closest_marker("otp") is None:
+        settings.JIUYE_OTP_REQUIRED_ROLES = ()
 
 
 @pytest.fixture

@@ -114,7 +114,7 @@ def test_a_worker_can_neither_see_nor_change_another_community(client, register)
 
 def test_ledgers_page_and_printable_workbook(as_jia):
     body = as_jia.get("/ledgers/").content.decode()
-    assert body.count('href="/ledgers/') == 11  # the nav link and the ten ledgers
+    assert body.count('href="/ledgers/') == 14  # the nav link, import, export, jobs and the ten ledgers
     page = as_jia.get("/ledgers/migrant-workers/?as_of=2026-06-30").content.decode()
     assert "陈勇" in page
     response = as_jia.get("/ledgers/migrant-workers/xlsx/?as_of=2026-06-30")

@@ -7,3 +7,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from jiuye import checks  # noqa: F401 - registers the system checks
+        from jiuye.accounts import auditing  # noqa: F401 - audits logins (signal receivers)

@@ -5,6 +5,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AuditEventQuerySet(models.QuerySet):
+    """Bulk changes would bypass ``save``/``delete``: refused too."""
+
+    def update(self, **kwargs):
+        raise PermissionError("audit events cannot be changed / 审计记录不可修改")
+
+    def delete(self):
+        raise PermissionError("audit events cannot be deleted / 审计记录不可删除")
+
+
 class AuditEvent(models.Model):
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -13,6 +23,8 @@ class AuditEvent(models.Model):
     division_code = models.CharField(_("区划"), max_length=12, blank=True, db_index=True)
     target = models.CharField(_("对象"), max_length=300, blank=True)
     detail = models.JSONField(_("详情"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -14,10 +14,12 @@ def _actor(user) -> str:
         return "cli"
 
 
-def audit_event_record(*, user=None, action: str, target: str = "", division_code: str = "", detail=None):
+def audit_event_record(*, user=None, action: str, target: str = "", division_code: str = "", detail=None,
+                       actor: str | None = None):
+    """``actor`` names who acted when there is no user (``anonymous`` for a failed login)."""
     return AuditEvent.objects.create(
         user=user if user is not None and getattr(user, "pk", None) else None,
-        actor=_actor(user),
+        actor=actor or _actor(user),
         action=action,
         target=target,
         division_code=division_code,

@@ -23,7 +23,10 @@ def today(request):
     if request.user.role and request.user.role != "community" and not request.GET.get("queue"):
         return redirect("standing")
     items = today_queue(request.user, dt.date.today())
-    return render(request, "desk/today.html", {"items": items, "today": dt.date.today()})
+    from jiuye.tasks.selectors import morning_digest
+
+    return render(request, "desk/today.html", {"items": items, "today": dt.date.today(),
+                                               "digest": morning_digest(request.user, dt.date.today())})
 
 
 def _person(user, pk):

@@ -4,7 +4,9 @@ CSV folder in UTF-8 with a BOM, or one .xlsx workbook with a sheet per table;
 columns in the order of exchange.md, rows sorted by key, 人员类别 joined with ``;``,
 实际值 blank on computed indicators. Text cells starting with = + - @ are written
 with a leading ``'`` so that no spreadsheet runs them. ID and phone numbers are
-carried in full: this is a transfer between deployments, audited as one event.
+carried in full: this is a transfer between deployments, audited as one event —
+unless ``reveal`` is false (a user without ``registry.view_full_id``, in the browser):
+then they are masked as on every page, and the file cannot be imported back.
 """
 
 import csv
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
+from jiuye.ledgers.idnumber import mask, mask_phone
 from jiuye.ledgers.mapping import BOOL_TO_YES_NO, PLAIN_FIELDS
 from jiuye.ledgers.schema import COMPUTED_INDICATORS, TABLES
 from jiuye.registry import models as m
@@ -65,6 +68,17 @@ def _rows(table: str, prefix: str) -> list[list]:
     return result
 
 
+def _masked(table, rows: list[list]) -> list[list]:
+    """ID numbers and the phone column masked (``reveal`` false)."""
+    masks = [mask if c.kind == "id_number" else mask_phone if c.name == "联系电话" else None for c in table.columns]
+    return [[f(v) if f and v else v for f, v in zip(masks, row, strict=True)] for row in rows]
+
+
+def _table_rows(table, prefix: str, reveal: bool) -> list[list]:
+    rows = _rows(table.name, prefix)
+    return rows if reveal else _masked(table, rows)
+
+
 def _sort_value(value):
     if value is None:
         return (0, "")
@@ -83,28 +97,35 @@ def _text(value) -> str:
     return escape(str(value))
 
 
-def ledger_export(*, path: Path, prefix: str = "", user=None) -> dict:
-    """Write the register under ``prefix`` to ``path`` (a folder, or a file ending .xlsx)."""
+def ledger_export(*, path: Path, prefix: str = "", user=None, reveal: bool = True, progress=None) -> dict:
+    """Write the register under ``prefix`` to ``path`` (a folder, or a file ending .xlsx).
+
+    ``progress(message, done=None, total=None)`` hears of each table (done/total: tables).
+    """
     path = Path(path)
+    progress = progress or (lambda message, done=None, total=None: None)
     counts = {}
     if path.suffix.lower() == ".xlsx":
-        counts = _write_xlsx(path, prefix)
+        counts = _write_xlsx(path, prefix, reveal, progress)
     else:
         path.mkdir(parents=True, exist_ok=True)
-        for table in TABLES:
-            rows = _rows(table.name, prefix)
+        for i, table in enumerate(TABLES):
+            progress(table.name, done=i, total=len(TABLES))
+            rows = _table_rows(table, prefix, reveal)
             with (path / f"{table.name}.csv").open("w", encoding="utf-8-sig", newline="") as fh:
                 writer = csv.writer(fh, lineterminator="\r\n")
                 writer.writerow(table.column_names)
                 writer.writerows([_text(v) for v in row] for row in rows)
             counts[table.name] = len(rows)
     audit_event_record(
-        user=user, action="ledger.export", target=path.name, division_code=prefix, detail={"counts": counts}
+        user=user, action="ledger.export", target=path.name, division_code=prefix,
+        detail={"counts": counts, **({} if reveal else {"masked": True})},
     )
+    progress("导出完成 / exported", done=len(TABLES), total=len(TABLES))
     return counts
 
 
-def _write_xlsx(path: Path, prefix: str) -> dict:
+def _write_xlsx(path: Path, prefix: str, reveal: bool, progress) -> dict:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -114,14 +135,15 @@ def _write_xlsx(path: Path, prefix: str) -> dict:
     counts = {}
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDEBF7")
-    for table in TABLES:
+    for i, table in enumerate(TABLES):
+        progress(table.name, done=i, total=len(TABLES))
         sheet = workbook.create_sheet(table.name)
         sheet.append(list(table.column_names))
         for cell in sheet[1]:
             cell.font = header_font
             cell.fill = header_fill
             cell.alignment = Alignment(horizontal="center")
-        rows = _rows(table.name, prefix)
+        rows = _table_rows(table, prefix, reveal)
         widths = [max(6, len(c) * 2 + 2) for c in table.column_names]
         for row in rows:
             out = []

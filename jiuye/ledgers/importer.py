@@ -23,6 +23,7 @@ from jiuye.ledgers.parse import ParsedTable, Row, parse_tables
 from jiuye.ledgers.reader import Problem, RawTable, read_input
 from jiuye.ledgers.schema import COMPUTED_INDICATORS, TABLE_BY_NAME, TABLES
 from jiuye.registry import models as m
+from jiuye.registry.crypto import lookup_hash, phone_digits
 
 CHUNK = 900
 
@@ -74,7 +75,7 @@ class _Importer:
         self.parsed = parsed
         self.problems = problems
         self.warnings = warnings
-        self.progress = progress or (lambda message: None)
+        self.progress = progress or (lambda message, done=None, total=None: None)
 
     # -- helpers -----------------------------------------------------------------
     def rows(self, table: str) -> list[Row]:
@@ -104,8 +105,9 @@ class _Importer:
         self.stored_persons = {}
         fields = [f for _, f in PLAIN_FIELDS["人员"]]
         for chunk in _chunks(sorted(i for i in ids if i) if m.Person.objects.exists() else []):
-            for p in m.Person.objects.filter(id_number__in=chunk).values("pk", "id_number", "household__code", *fields):
+            for p in m.Person.objects.filter(id_hash__in=[self.id_hash(i) for i in chunk]).values("pk", "id_number", "household__code", "version", *fields):
                 self.stored_persons[p["id_number"]] = p
+        self.stored_person_ids = {p["pk"]: i for i, p in self.stored_persons.items()}
 
     def stored_person_values(self, id_number: str) -> dict | None:
         stored = self.stored_persons.get(id_number)
@@ -230,11 +232,13 @@ class _Importer:
         stored = defaultdict(dict)  # id_number -> start -> (end, status)
         self.stored_statuses = {}
         for chunk in _chunks([i for i in person_ids if i in self.stored_persons]):
-            for s in m.StatusEpisode.objects.filter(person__id_number__in=chunk).values(
-                "pk", "person__id_number", "status", "start", "end", "employment_form", "employer_name", "unemployment_reason"
+            pks = [self.stored_persons[i]["pk"] for i in chunk]
+            for s in m.StatusEpisode.objects.filter(person_id__in=pks).values(
+                "pk", "person_id", "status", "start", "end", "employment_form", "employer_name", "unemployment_reason"
             ):
-                stored[s["person__id_number"]][s["start"]] = (s["end"], None)
-                self.stored_statuses[(s["person__id_number"], s["start"])] = s
+                id_number = self.stored_person_ids[s["person_id"]]
+                stored[id_number][s["start"]] = (s["end"], None)
+                self.stored_statuses[(id_number, s["start"])] = s
         episodes = defaultdict(dict)  # id -> start -> (end, row or None)
         for id_number, by_start in stored.items():
             episodes[id_number].update(by_start)
@@ -288,15 +292,25 @@ class _Importer:
                 self.require_community(table, row)
 
     # -- writing -------------------------------------------------------------------------
+    def report(self, table: str, i: int = 0) -> None:
+        """Progress of the writing: ``i`` rows of ``table`` done; done/total over all tables."""
+        self.progress(f"{table}: {i}/{len(self.rows(table))}", done=self.written + i, total=self.to_write)
+
     def write(self) -> dict:
         counts = {}
-        counts["社区"] = self.write_communities()
-        counts["家庭"] = self.write_keyed_top("家庭")
-        counts["人员"] = self.write_keyed_top("人员")
-        for table in ("就业状态", "失业登记", "低保", "目标任务", "组织建设"):
-            counts[table] = self.write_child(table)
-        for table in WHOLE_ROW:
-            counts[table] = self.write_whole_rows(table)
+        self.written, self.to_write = 0, sum(len(t.rows) for t in self.parsed.values())
+        for table in ("社区", "家庭", "人员", *CHILDREN, *WHOLE_ROW):
+            self.report(table)
+            if table == "社区":
+                counts[table] = self.write_communities()
+            elif table in ("家庭", "人员"):
+                counts[table] = self.write_keyed_top(table)
+            elif table in CHILDREN:
+                counts[table] = self.write_child(table)
+            else:
+                counts[table] = self.write_whole_rows(table)
+            self.written += len(self.rows(table))
+        self.progress("已写入，提交中 / written, committing", done=self.written, total=self.to_write)
         return {t: c for t, c in counts.items() if t in self.parsed}
 
     def write_communities(self) -> dict:
@@ -332,13 +346,24 @@ class _Importer:
             result.update(m.Household.objects.filter(code__in=chunk).values_list("code", "pk"))
         return result
 
+    def id_hash(self, id_number: str) -> str:
+        """The keyed hash of an ID number, computed once per import."""
+        cache = self.__dict__.setdefault("_id_hashes", {})
+        found = cache.get(id_number)
+        if found is None:
+            found = cache[id_number] = lookup_hash(id_number)
+        return found
+
     def person_pks(self, ids) -> dict:
-        if len(ids) > 20000:
-            return dict(m.Person.objects.values_list("id_number", "pk").iterator(chunk_size=20000))
-        result = {}
-        for chunk in _chunks(sorted(ids)):
-            result.update(m.Person.objects.filter(id_number__in=chunk).values_list("id_number", "pk"))
-        return result
+        """ID number -> person pk, through the keyed hash (ID numbers are stored encrypted)."""
+        hashes = {i: self.id_hash(i) for i in ids if i}
+        if len(hashes) > 20000:
+            by_hash = dict(m.Person.objects.values_list("id_hash", "pk").iterator(chunk_size=20000))
+        else:
+            by_hash = {}
+            for chunk in _chunks(sorted(hashes.values())):
+                by_hash.update(m.Person.objects.filter(id_hash__in=chunk).values_list("id_hash", "pk"))
+        return {i: by_hash[h] for i, h in hashes.items() if h in by_hash}
 
     def write_keyed_top(self, table: str) -> dict:
         """家庭 and 人员: keyed by 家庭编号 / 身份证号, with one reference each."""
@@ -358,18 +383,23 @@ class _Importer:
         new, updates = [], []
         for i, row in enumerate(self.rows(table)):
             if i and i % 100000 == 0:
-                self.progress(f"{table}: {i} 行 / rows")
+                self.report(table, i)
             key = row.get(key_col)
             fields = {f: to_model(c, row.get(c)) for c, f in plain}
             fields[ref_field] = refs[row.get(ref_col)]
             old = stored.get(key)
+            if table == "人员":  # the keyed hashes beside the encrypted ID and phone numbers
+                phone = fields["phone"] if "phone" in fields else old and old["phone"]
+                fields.update(id_hash=self.id_hash(key), phone_hash=lookup_hash(phone_digits(phone)) if phone else "")
             if old is None:
                 new.append({key_field: key, **fields})
-            elif any(old[f] != v for f, v in fields.items() if f != ref_field) or stored_ref[key] != row.get(ref_col):
-                updates.append(model(pk=old["pk"], **{key_field: key}, **fields))
+            elif any(old[f] != v for f, v in fields.items() if f not in (ref_field, "id_hash", "phone_hash")) or stored_ref[key] != row.get(ref_col):
+                version = {"version": old["version"] + 1} if table == "人员" else {}  # an open edit is refused
+                updates.append(model(pk=old["pk"], **{key_field: key}, **fields, **version))
         insert_rows(model, new)
         if updates:
-            model.objects.bulk_update(updates, [f for _, f in plain] + [ref_field], batch_size=500)
+            extra = ["phone_hash", "version"] if table == "人员" else []
+            model.objects.bulk_update(updates, [f for _, f in plain] + [ref_field] + extra, batch_size=500)
         return {"added": len(new), "changed": len(updates)}
 
     def write_child(self, table: str) -> dict:
@@ -436,8 +466,14 @@ class _Importer:
         return {"added": len(new), "changed": 0}
 
 
-def ledger_import(*, path: Path, user=None, progress=None) -> ImportResult:
-    """Import an exchange-format folder or workbook; nothing is written if any row is bad."""
+def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = None) -> ImportResult:
+    """Import an exchange-format folder or workbook; nothing is written if any row is bad.
+
+    ``progress(message, done=None, total=None)`` hears of each step (done/total: rows
+    written of the whole input). ``scope``: a community-code prefix (the user's, see
+    ``jiuye.standards.selectors.scope_prefix``); every row touching a community outside
+    it is rejected. None or "" (the city): no restriction.
+    """
     path = Path(path)
     result = ImportResult()
     raw_tables, result.problems = read_input(path)
@@ -446,6 +482,10 @@ def ledger_import(*, path: Path, user=None, progress=None) -> ImportResult:
         progress(f"已读取 / read: {sum(len(t.rows) for t in parsed.values())} 行 / rows")
     importer = _Importer(parsed, result.problems, result.warnings, progress)
     importer.check()
+    if scope:
+        from jiuye.ledgers.scope import scope_check
+
+        scope_check(importer, scope)
     if result.problems:
         return result
     result.checksum = input_checksum(path)

@@ -72,8 +72,7 @@ def _csv_table(name: str, path: Path, problems: list[Problem]) -> RawTable | Non
     if not records:
         return RawTable(name, path.name, [])
     table = RawTable(name, path.name, [h.strip() for h in records[0]])
-    for number, record in enumerate(records[1:], start=2):
-        table.rows.append((number, record))
+    table.rows = list(enumerate(records[1:], start=2))  # (spreadsheet row number, cells)
     return table
 
 

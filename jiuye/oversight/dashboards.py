@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
+from jiuye.dbrouters import read_connection, replica_reads
 from jiuye.divisions.models import Division
 from jiuye.standards.evaluate import evaluate
 from jiuye.standards.models import EvaluationSnapshot
@@ -151,7 +152,7 @@ def community_rows(snapshot_ids: list[int], prefix: str, *, full: bool = True) -
             f"SELECT s.id, {columns} FROM {table} s, json_each(s.result, '$.communities') e "
             f"WHERE s.id IN ({marks}) AND json_extract(e.value, '$.code') LIKE %s"
         )
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:  # the replica, for the dashboards
         cursor.execute(sql, [*snapshot_ids, like])
         rows = cursor.fetchall()
     out = []
@@ -353,4 +354,5 @@ def dashboard_for_view(*, user, code: str | None = None, months: int = 12, today
     """What the page shows: saves this month's evaluation first if there is none yet."""
     resolve_scope(user, code)  # refuse before any work
     dashboard_ensure(today=today, user=user)
-    return dashboard_data(user=user, code=code, months=months, as_of=today)
+    with replica_reads():  # saved evaluations: a replica a little behind is fine
+        return dashboard_data(user=user, code=code, months=months, as_of=today)

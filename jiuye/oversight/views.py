@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from jiuye.dbrouters import replica_reads
 from jiuye.divisions.codes import is_city
 from jiuye.divisions.models import Division, Level
 from jiuye.oversight import dashboards, noticeboard, reports, selectors, services
@@ -154,7 +155,8 @@ def report_yearly(request):
 
 
 def _board(code: str) -> dict:
-    board = noticeboard.notice_board(code, dt.date.today())
+    with replica_reads():
+        board = noticeboard.notice_board(code, dt.date.today())
     if board is None:
         raise Http404
     return board

@@ -51,12 +51,19 @@ def decrypt(token: str, context: str) -> str:
     return aead.decrypt(raw[:12], raw[12:], context.encode()).decode()
 
 
+@lru_cache(maxsize=4)
+def _hasher(field_key: str):
+    _, key = _keys(field_key)
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
 def lookup_hash(value: str) -> str:
     """The keyed hash of a normalised value ("" for no value): 32 hex characters."""
     if not value:
         return ""
-    _, key = _keys(settings.FIELD_KEY)
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+    h = _hasher(settings.FIELD_KEY).copy()
+    h.update(value.encode())
+    return h.hexdigest()[:32]
 
 
 def phone_digits(value: str) -> str:

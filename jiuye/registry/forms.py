@@ -60,13 +60,16 @@ class PersonForm(CaseworkForm):
             self.fields["clear_phone"] = forms.BooleanField(label=_("Remove the phone number"), required=False)
 
     def base_snapshot(self) -> dict | None:
-        """The signed snapshot the editor started from (None if absent or tampered with)."""
+        """The signed snapshot the editor started from: None when the form carries none (a
+        client of its own), a snapshot of no version when it was tampered with (a conflict)."""
         from django.core import signing
 
-        try:
-            return signing.loads(self.cleaned_data.get("base") or "", salt="person-edit")
-        except signing.BadSignature:
+        if not self.cleaned_data.get("base"):
             return None
+        try:
+            return signing.loads(self.cleaned_data["base"], salt="person-edit")
+        except signing.BadSignature:
+            return {"version": None}
 
     def exchange_values(self) -> dict:
         values = self._exchange_values()

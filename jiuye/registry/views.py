@@ -71,7 +71,7 @@ def _edit(request, form, household=None, person=None):
                 person = services.person_create(user=request.user, household=household, values=form.exchange_values())
             else:
                 person = services.person_update(user=request.user, person=person, values=form.exchange_values(),
-                                                base=form.base_snapshot() or {"version": None})
+                                                base=form.base_snapshot())
         except ValidationFailed as exc:
             form.add_service_errors(exc.errors)
         except EditConflict as exc:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
+from jiuye.dbrouters import read_connection
 from jiuye.divisions.models import Division, Level
 from jiuye.registry import models as m
 from jiuye.registry import vocab
@@ -38,7 +39,7 @@ def _q(alias: str, column: str) -> str:
 
 def _frame(sql: str, params: list, columns: list[str], bools: tuple[str, ...] = ()) -> pd.DataFrame:
     """Rows of ``sql`` as a DataFrame. Day columns arrive as integers (``OPEN`` for none)."""
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
@@ -74,7 +75,7 @@ def _bulk_frame(table: str, alias: str, exprs: list[str], where_sql: str, params
            f"WHERE {alias}.id > %s{where_sql} ORDER BY {alias}.id LIMIT {chunk}) q")
     dtypes = {c: (str if c in TEXT_COLUMNS else np.int64) for c in columns}
     parts, last = [], 0
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         while True:
             cursor.execute(sql, [last, *params])
             text, last, count = cursor.fetchone()

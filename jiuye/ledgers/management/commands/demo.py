@@ -9,6 +9,7 @@ from jiuye.accounts.services import user_add
 from jiuye.divisions.models import Division, Level
 from jiuye.ledgers.generate import generate_register
 from jiuye.ledgers.importer import ledger_import
+from jiuye.tasks.progress import ProgressLine
 
 DEMO_PASSWORD = "jiuye-demo-2026"
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
                 folder, communities=communities, seed=seed, persons_per_community=persons_per_community,
                 as_of=dt.date.today(),
             )
-            result = ledger_import(path=folder, progress=lambda m: self.stderr.write(m))
+            result = ledger_import(path=folder, progress=ProgressLine(self.stderr, enabled=False))
             if not result.ok:
                 for problem in result.problems[:20]:
                     self.stderr.write(problem.line())

@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from jiuye.ledgers.importer import ledger_import
+from jiuye.tasks.progress import ProgressLine
 
 
 class Command(BaseCommand):
@@ -12,12 +13,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
+        parser.add_argument("--progress", action="store_true",
+                            help="a progress line on stderr even when it is not a terminal")
 
-    def handle(self, *args, path: Path, **options):
-        def progress(message: str) -> None:
-            self.stderr.write(message)
-
-        result = ledger_import(path=path, progress=progress)
+    def handle(self, *args, path: Path, progress=False, **options):
+        line = ProgressLine(self.stderr, progress or self.stderr.isatty())
+        try:
+            result = ledger_import(path=path, progress=line)
+        finally:
+            line.end()
         for warning in result.warnings:
             self.stderr.write(f"warning\t{warning}")
         if not result.ok:

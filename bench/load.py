@@ -1,0 +1,379 @@
+"""Load test: community workers using their pages and the API at once.
+
+``python -m bench.load --database-url URL [--users 50] [--seconds 30] [--workers 2]``
+against an imported register (``python -m bench`` runs it as its ``load`` piece).
+
+1. ``prepare`` (in the database, through Django): ``--users`` community workers
+   ``bench-worker-NN``, one per community round-robin (different communities as far as
+   there are), each with a django-rest-knox token for the API, and for each the pages it
+   will ask for: some residents, households and name searches of its own community.
+2. The app is started on loopback (``bench.serve``: Django's threaded WSGI server, in
+   ``--workers`` processes on one port) with ``JIUYE_DEBUG=0``.
+3. Every worker logs in through the login form (CSRF token, password), then, with no
+   think time, loops over a shuffled round of Today ``/`` (2), a name search
+   ``/people/?q=`` (3), a person (3), a household (2), a printed ledger (1), and the API
+   with its Bearer token (``/api/v1/persons/?q=``, a person, Today: 1 each), one thread
+   and one keep-alive connection each. The first ``--warmup`` seconds are
+   not counted; for the next ``--seconds`` every request's latency is measured from
+   sending to the last byte of the body. A status other than 2xx/3xx, or a failed
+   connection, counts as an error.
+
+The load generator runs on the same cores as the server and the database (as wrk would);
+its own CPU time is reported beside the figures. Not run in CI.
+"""
+
+import argparse
+import http.client
+import http.cookies
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "bench-Load-2026!"
+PAGES = ("today", "search", "person", "household", "ledger")
+API = ("api-search", "api-person", "api-today")
+# How often each request comes in a worker's round (a ledger is printed now and then).
+WEIGHTS = {"today": 2, "search": 3, "person": 3, "household": 2, "ledger": 1,
+           "api-search": 1, "api-person": 1, "api-today": 1}
+LEDGERS = ("labour-force", "unemployed", "hardship", "services")
+
+
+# -- 1. in the database --------------------------------------------------------------
+
+
+def prepare(users: int, seed: int = 11) -> dict:
+    """Create the workers and their tokens; return the plan the client follows (Django set up)."""
+    import random
+
+    from django.db import transaction
+    from django.urls import Resolver404, resolve
+
+    from jiuye.accounts.models import Role, User
+    from jiuye.divisions.models import Division, Level
+    from jiuye.registry import models as m
+
+    rng = random.Random(seed)
+    try:
+        resolve("/api/v1/persons/")
+        api = True
+    except Resolver404:
+        api = False
+    communities = list(Division.objects.filter(level=Level.COMMUNITY).order_by("code"))
+    plan = {"api": api, "users": []}
+    with transaction.atomic():
+        User.objects.filter(username__startswith="bench-worker-").delete()
+        for i in range(users):
+            community = communities[i * max(1, len(communities) // users) % len(communities)]
+            user = User(username=f"bench-worker-{i:02d}", role=Role.COMMUNITY, scope=community, is_active=True)
+            user.set_password(PASSWORD)
+            user.save()
+            token = None
+            if api:
+                from knox.models import AuthToken
+
+                token = AuthToken.objects.create(user)[1]
+            people = m.Person.objects.filter(household__community=community)
+            person_pks = list(people.order_by("pk").values_list("pk", flat=True))
+            household_pks = list(m.Household.objects.filter(community=community).values_list("pk", flat=True))
+            names = list(people.order_by("pk").values_list("name", flat=True)[:2000])
+            searches = sorted({name[:2] for name in rng.sample(names, min(20, len(names)))})
+            plan["users"].append({
+                "username": user.username, "community": community.code, "token": token,
+                "persons": rng.sample(person_pks, min(200, len(person_pks))),
+                "households": rng.sample(household_pks, min(100, len(household_pks))),
+                "searches": searches,
+            })
+    return plan
+
+
+# -- 2. the server ---------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.serve", str(port), "--workers", str(workers)],
+        env={**env, "JIUYE_DEBUG": "0"}, cwd=ROOT, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server stopped: {server.stderr.read()[-3000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/login/")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return server
+        except OSError:
+            time.sleep(0.3)
+    stop_server(server)
+    raise SystemExit("the server did not answer within 120 s")
+
+
+def server_pids(server: subprocess.Popen) -> list[int]:
+    try:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [server.pid, *map(int, children)]
+
+
+def peak_rss_mb(pids: list[int]) -> float:
+    """The largest peak resident set (VmHWM) among the server's processes."""
+    peak = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        found = re.search(r"VmHWM:\s+(\d+) kB", status)
+        peak = max(peak, int(found[1]) if found else 0)
+    return peak / 1024
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop the server and its workers: its own process group (start_new_session)."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 30)):
+        try:
+            os.killpg(server.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            server.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+# -- 3. the client ------------------------------------------------------------------
+
+
+class Worker(threading.Thread):
+    """One simulated community worker: one keep-alive connection, requests back to back."""
+
+    def __init__(self, port: int, user: dict, api: bool, clock: "Clock", seed: int):
+        super().__init__(daemon=True)
+        import random
+
+        self.port, self.user, self.clock = port, user, clock
+        self.rng = random.Random(seed)
+        self.cookies: dict[str, str] = {}
+        kinds = PAGES + (API if api and user["token"] else ())
+        self.kinds = [kind for kind in kinds for _ in range(WEIGHTS[kind])]
+        self.rng.shuffle(self.kinds)
+        self.results: list[tuple[str, float, int]] = []  # (kind, ms, status); status 0: failed
+        self.conn = None
+        self.error = None
+
+    def connect(self):
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+
+    def send(self, method: str, path: str, body: str | None = None, headers: dict | None = None):
+        headers = dict(headers or {})
+        if self.cookies and "Authorization" not in headers:  # the API by its token alone
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in (1, 2):  # a keep-alive connection the server closed is reopened once
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.connect()
+                if attempt == 2:
+                    raise
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookie = http.cookies.SimpleCookie(header)
+            for key, morsel in cookie.items():
+                self.cookies[key] = morsel.value
+        if response.getheader("Connection", "").lower() == "close":
+            self.connect()
+        return response.status, data
+
+    def login(self):
+        self.connect()
+        status, page = self.send("GET", "/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or not token:
+            raise RuntimeError(f"login page: {status}")
+        body = urllib.parse.urlencode({"username": self.user["username"], "password": PASSWORD,
+                                       "csrfmiddlewaretoken": token[1].decode()})
+        status, _ = self.send("POST", "/login/", body, {"Referer": f"http://127.0.0.1:{self.port}/login/"})
+        if status != 302 or "sessionid" not in self.cookies:
+            raise RuntimeError(f"login failed: {status}")
+
+    def path(self, kind: str) -> tuple[str, dict]:
+        user, rng = self.user, self.rng
+        bearer = {"Authorization": f"Bearer {user['token']}"} if kind.startswith("api") else {}
+        q = urllib.parse.quote(rng.choice(user["searches"] or ["张"]))
+        person = rng.choice(user["persons"]) if user["persons"] else 0
+        paths = {
+            "today": "/",
+            "search": f"/people/?q={q}",
+            "person": f"/people/{person}/",
+            "household": f"/households/{rng.choice(user['households'] or [0])}/",
+            "ledger": f"/ledgers/{rng.choice(LEDGERS)}/",
+            "api-search": f"/api/v1/persons/?q={q}",
+            "api-person": f"/api/v1/persons/{person}/",
+            "api-today": "/api/v1/casework/today/",
+        }
+        return paths[kind], bearer
+
+    def run(self):
+        try:
+            self.login()
+        except Exception as exc:  # noqa: BLE001 - reported, counted as the worker's failure
+            self.error = f"{self.user['username']}: {exc}"
+            return
+        finally:
+            self.clock.logged_in()
+        self.clock.go.wait()  # everyone logged in before the clock starts
+        i = self.rng.randrange(len(self.kinds))
+        while True:
+            kind = self.kinds[i % len(self.kinds)]
+            i += 1
+            path, headers = self.path(kind)
+            t0 = time.monotonic()
+            if t0 >= self.clock.stop_at:
+                return
+            try:
+                status, _ = self.send("GET", path, headers=headers)
+            except (OSError, http.client.HTTPException):
+                status = 0
+                self.connect()
+            self.results.append((kind, (time.monotonic() - t0) * 1000, status, t0))
+
+
+class Clock:
+    """Starts the measured window once every worker has logged in (or failed to)."""
+
+    def __init__(self, workers: int):
+        self.waiting = workers
+        self.lock = threading.Lock()
+        self.all_in = threading.Event()
+        self.go = threading.Event()
+        self.measure_from = self.stop_at = float("inf")
+
+    def logged_in(self):
+        with self.lock:
+            self.waiting -= 1
+            if self.waiting == 0:
+                self.all_in.set()
+
+    def start(self, warmup: float, seconds: float):
+        self.measure_from = time.monotonic() + warmup
+        self.stop_at = self.measure_from + seconds
+        self.go.set()
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def run_load(env: dict, plan: dict, *, seconds: float, warmup: float, workers: int) -> dict:
+    """Start the server, log everyone in, hit the pages; the figures as a dict."""
+    port = free_port()
+    server = start_server(env, port, workers)
+    try:
+        clock = Clock(len(plan["users"]))
+        threads = [Worker(port, user, plan["api"], clock, seed=i) for i, user in enumerate(plan["users"])]
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        clock.all_in.wait(timeout=600)  # each login checks a PBKDF2 password hash
+        login_seconds = time.monotonic() - t0
+        cpu0 = os.times()
+        clock.start(warmup, seconds)
+        for t in threads:
+            t.join(timeout=clock.stop_at - time.monotonic() + 120)
+        cpu1 = os.times()
+        peak_mb = peak_rss_mb(server_pids(server))
+    finally:
+        stop_server(server)
+    failed_logins = [t.error for t in threads if t.error]
+    results = [r for t in threads for r in t.results if r[3] >= clock.measure_from]
+    by_kind: dict[str, list] = {}
+    for kind, ms, status, _ in results:
+        by_kind.setdefault(kind, []).append((ms, status))
+
+    def figures(rows):
+        times = [ms for ms, _ in rows]
+        errors = sum(1 for _, status in rows if not 200 <= status < 400)
+        return {"requests": len(rows), "per_s": len(rows) / seconds, "errors": errors,
+                "p50": pct(times, 0.50), "p95": pct(times, 0.95), "p99": pct(times, 0.99),
+                "mean": statistics.fmean(times) if times else float("nan")}
+
+    pages = [row for kind in PAGES for row in by_kind.get(kind, [])]
+    api = [row for kind in API for row in by_kind.get(kind, [])]
+    return {
+        "users": len(plan["users"]), "logged_in": len(threads) - len(failed_logins), "login_errors": failed_logins[:5],
+        "seconds": seconds, "workers": workers, "api": plan["api"], "login_s": login_seconds,
+        "all": figures(pages + api), "pages": figures(pages), "api_figures": figures(api) if api else None,
+        "kinds": {kind: figures(rows) for kind, rows in by_kind.items()},
+        "server_peak_mb": peak_mb,
+        "client_cpu_s": (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system),
+        "client_cores": ((cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)) / (warmup + seconds),
+        "load_avg": os.getloadavg()[0],
+    }
+
+
+def print_kinds(figures: dict, out=sys.stdout) -> None:
+    print(f"  {'request':<12}{'count':>8}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}", file=out)
+    for kind in PAGES + API:
+        f = figures["kinds"].get(kind)
+        if f:
+            print(f"  {kind:<12}{f['requests']:>8}{f['per_s']:>8.1f}{f['p50']:>9.1f}{f['p95']:>9.1f}{f['p99']:>9.1f}"
+                  f"{f['errors']:>8}", file=out)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True, help="an imported register (JIUYE_DATABASE_URL)")
+    parser.add_argument("--var-dir", default=str(ROOT / "var" / "bench" / "var"),
+                        help="JIUYE_VAR_DIR of the import (its secret and field keys)")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    args = parser.parse_args(argv)
+    env = {**os.environ, "JIUYE_DATABASE_URL": args.database_url, "JIUYE_VAR_DIR": args.var_dir}
+    out = subprocess.run([sys.executable, "-m", "bench.step", "load-prepare", str(args.users)], env=env, cwd=ROOT,
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(out.stderr[-3000:])
+    plan = json.loads(out.stdout.strip().splitlines()[-1])
+    figures = run_load(env, plan, seconds=args.seconds, warmup=args.warmup, workers=args.workers)
+    a = figures["all"]
+    print(f"{figures['logged_in']}/{figures['users']} workers logged in; {a['requests']} requests in {args.seconds:.0f} s "
+          f"({a['per_s']:.1f}/s), p50 {a['p50']:.1f} ms, p95 {a['p95']:.1f} ms, p99 {a['p99']:.1f} ms, "
+          f"{a['errors']} errors; server peak {figures['server_peak_mb']:.0f} MB per process; "
+          f"load generator CPU {figures['client_cpu_s']:.1f} s")
+    print_kinds(figures)
+    for error in figures["login_errors"]:
+        print(f"  login: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Background work: imports, exports, nightly evaluations and the morning reminders (docs/background.md)."""

@@ -1,0 +1,77 @@
+"""Pages of background jobs: start an import or export, watch it, download the export."""
+
+from pathlib import Path
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+
+from jiuye.registry.scoping import can_reveal_ids
+from jiuye.standards.selectors import scope_prefix
+from jiuye.tasks import services
+from jiuye.tasks.forms import ExportForm, ImportForm
+from jiuye.tasks.models import JobKind, JobState
+from jiuye.tasks.selectors import job_for_user, job_status, jobs_for_user
+
+
+def _scoped(request):
+    if scope_prefix(request.user) is None:
+        raise PermissionDenied
+
+
+@login_required
+def import_start(request):
+    _scoped(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = services.job_start(user=request.user, kind=JobKind.IMPORT, files=form.cleaned_data["files"])
+        return redirect("job_detail", pk=job.pk)
+    return render(request, "tasks/import.html", {"form": form})
+
+
+@login_required
+def export_start(request):
+    _scoped(request)
+    form = ExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        job = services.job_start(user=request.user, kind=JobKind.EXPORT,
+                                 params={"format": form.cleaned_data["format"]})
+        return redirect("job_detail", pk=job.pk)
+    return render(request, "tasks/export.html", {"form": form, "can_reveal": can_reveal_ids(request.user)})
+
+
+@login_required
+def job_list(request):
+    return render(request, "tasks/jobs.html", {"jobs": jobs_for_user(request.user)[:50]})
+
+
+def _job_context(request, pk: int) -> dict:
+    job = job_for_user(request.user, pk)
+    if job is None:
+        raise Http404
+    return {"job": job, "status": job_status(job), "owner": job.user_id == request.user.pk}
+
+
+@login_required
+def job_detail(request, pk: int):
+    return render(request, "tasks/job.html", _job_context(request, pk))
+
+
+@login_required
+def job_progress(request, pk: int):
+    """The job's box alone, polled by htmx every second until the job has finished."""
+    return render(request, "tasks/_job.html", _job_context(request, pk))
+
+
+@login_required
+def job_download(request, pk: int):
+    """The exported file, for the user who asked for it only (audited)."""
+    job = job_for_user(request.user, pk)
+    if job is None or job.user_id != request.user.pk or job.kind != JobKind.EXPORT or job.state != JobState.DONE:
+        raise Http404
+    path = Path(job.result_path)
+    if not path.is_file():
+        raise Http404
+    services.export_download_record(user=request.user, job=job)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
