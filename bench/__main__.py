@@ -120,7 +120,7 @@ def main() -> None:
     dbs = [d.strip() for d in args.db.split(",")]
     runs: dict[tuple[str, int], dict] = {}
     copies: dict[int, dict] = {}
-    started = time.strftime("%Y-%m-%d %H:%M")
+    started = f"{time.strftime('%Y-%m-%d %H:%M')} (load average {os.getloadavg()[0]:.1f})"
     for persons in sizes:
         folder = generated(persons, args.seed)
         for db in dbs:

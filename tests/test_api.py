@@ -243,6 +243,8 @@ def test_ids_and_phones_are_always_masked_and_a_person_read_is_audited(world, ap
     assert AuditEvent.objects.filter(action="household.view", target=f"household:{zhang.household_id}").exists()
     search = AuditEvent.objects.filter(action="person.search").first()
     assert search is not None and zhang.id_number not in json.dumps(search.detail) + search.target
+    assert "13812345678" not in json.dumps(list(AuditEvent.objects.values_list("detail", flat=True)))
+    assert AuditEvent.objects.filter(action="person.list", user=world.users["a"]).exists()
 
 
 # -- writes -----------------------------------------------------------------------------------------------

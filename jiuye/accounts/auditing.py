@@ -39,8 +39,12 @@ def _logged_in(sender, request, user, **kwargs):
 @receiver(user_logged_out, dispatch_uid="jiuye-logout")
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
+        detail = {"ip": client_ip(request)}
+        reason = getattr(request, "jiuye_logout_reason", "")  # the session expired (middleware)
+        if reason:
+            detail["expired"] = reason
         audit_event_record(user=user, action="logout", target=user.get_username(),
-                           division_code=user.scope_code or "", detail={"ip": client_ip(request)})
+                           division_code=user.scope_code or "", detail=detail)
 
 
 @receiver(user_login_failed, dispatch_uid="jiuye-login-failed")

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +14,13 @@ from django_otp import devices_for_user
 
 STARTED = "jiuye_session_started"
 SEEN = "jiuye_session_seen"
+
+
+def _redirect(request, url: str):
+    """A redirect; for an htmx request, one htmx follows with the whole page (not into a fragment)."""
+    if request.headers.get("HX-Request"):
+        return HttpResponse(headers={"HX-Redirect": url})
+    return redirect(url)
 
 
 def session_started(request) -> None:
@@ -41,8 +48,11 @@ class SessionExpiryMiddleware:
             if started is None or seen is None:
                 session[STARTED] = session[SEEN] = now
             elif (idle and now - seen > idle) or now - started > settings.SESSION_COOKIE_AGE:
+                request.jiuye_logout_reason = "idle" if idle and now - seen > idle else "max-age"
                 logout(request)
                 messages.warning(request, _("Your session has expired. Please log in again."))
+                if request.headers.get("HX-Request"):
+                    return _redirect(request, reverse("login"))
             elif now - seen >= min(60, idle // 10 if idle else 60):
                 session[SEEN] = now
         return self.get_response(request)
@@ -89,5 +99,5 @@ class OTPRequiredMiddleware:
                 )
             enrolled = any(devices_for_user(user, confirmed=True))
             target = reverse("otp_verify" if enrolled else "otp_setup")
-            return redirect(target + "?" + urlencode({"next": request.get_full_path()}))
+            return _redirect(request, target + "?" + urlencode({"next": request.get_full_path()}))
         return self.get_response(request)

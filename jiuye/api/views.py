@@ -103,8 +103,9 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
         wanted = query(s.SearchQuery, request).get("q", "").strip()
         people = registry.person_search(request.user, wanted, limit=100) if wanted else self.get_queryset()
         page = self.paginate_queryset(people)
-        if wanted:
-            audit_read(request, "person.search", "", request.user.scope_code or "", results=len(page))
+        # The query itself is not logged: it may be an ID or phone number.
+        audit_read(request, "person.search" if wanted else "person.list", "", request.user.scope_code or "",
+                   results=len(page), offset=self.paginator.offset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
