@@ -163,3 +163,13 @@ def test_a_person_added_in_the_browser_is_in_the_export_and_the_standards(as_jia
     m.Household.objects.all().delete()
     assert jiuye("import", str(out)).code == 0
     assert evaluate(dt.date(2026, 10, 9))["communities"] == browser_view
+
+
+@time_machine.travel(dt.date(2026, 10, 9))
+def test_a_date_out_of_any_calendar_is_refused_beside_its_field(as_jia):
+    zhao = _person("赵磊")
+    before = _counts()
+    response = as_jia.post(f"/people/{zhao.pk}/register/", {"date": "9999-12-30", "reason": "辞职"})
+    assert response.status_code == 200 and "日期超出范围" in response.content.decode()
+    assert _counts() == before
+    assert as_jia.get("/deadline/?date=9999-12-30").status_code == 200

@@ -21,9 +21,23 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
+
+
+def _date_in_range(value):
+    if value is not None and not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+        raise forms.ValidationError("日期超出范围（1900-01-01 至 2100-12-31）/ date out of range (1900-01-01 to 2100-12-31)")
+
+
 class CaseworkForm(forms.Form):
     # form field -> exchange column (or casework label) used by the services' errors
     columns: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # no date a calendar cannot count working days to
+            if isinstance(field, forms.DateField):
+                field.validators.append(_date_in_range)
 
     def add_service_errors(self, errors: dict[str, str]) -> None:
         by_column = {column: field for field, column in self.columns.items()}

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from jiuye.casework import services as cs
 from jiuye.casework.flows import FLOWS
+from jiuye.casework.forms import DATE_RANGE
 from jiuye.casework.models import ZeroEmploymentCase
 from jiuye.casework.selectors import today_queue, zero_employment_board
 from jiuye.registry import models as m
@@ -66,6 +67,8 @@ def deadline(request):
     try:
         day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
+        return HttpResponse("")
+    if not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
         return HttpResponse("")
     due = guidance_deadline(day)
     return HttpResponse(_("Vocational guidance due by %(date)s (%(weekday)s)") % {
