@@ -56,6 +56,10 @@ class Command(BaseCommand):
         for name, role, scope in [*accounts, ("admin", "superuser", "-")]:
             self.stdout.write(f"  {name:<9} {role:<10} {scope}")
         self.stdout.write(f"  社区 / community: {community.code} {community.name}")
+        if settings.JIUYE_OTP_REQUIRED_ROLES:
+            self.stdout.write("  " + "、".join(settings.JIUYE_OTP_REQUIRED_ROLES) + " 用户首次登录需用身份验证器应用绑定动态口令 / "
+                              "must enrol an authenticator app (TOTP) at first login; "
+                              "JIUYE_OTP_REQUIRED_ROLES= turns this off for a trial")
         self.stdout.write("")
         if not no_serve:
             self.stdout.write(f"打开 / open http://{addr}/")
