@@ -110,7 +110,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="load: server processes")
     parser.add_argument("--vacancies", type=int, default=100_000, help="matching: open vacancies")
     parser.add_argument("--match-persons", type=int, default=300, help="matching: residents ranked")
+    parser.add_argument("--report", action="store_true",
+                        help="measure nothing: print the table of the figures saved under var/bench/results/")
     args = parser.parse_args()
+    if args.report:
+        wanted_sizes = {int(p) for p in args.persons.split(",")} if "--persons" in sys.argv else None
+        wanted_dbs = set(args.db.split(",")) if "--db" in sys.argv else None
+        saved = [json.loads(f.read_text()) for f in sorted((VAR / "results").glob("*.json"))]
+        saved = [r for r in saved if (wanted_sizes is None or r["persons"] in wanted_sizes)
+                 and (wanted_dbs is None or r["db"] in wanted_dbs)]
+        if not saved:
+            raise SystemExit("nothing saved yet under var/bench/results/")
+        print_report(saved, args, "")
+        return
     only = [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = set(only) - set(PIECES)
     if unknown:
@@ -165,8 +177,22 @@ def main() -> None:
             if persons in copies:
                 runs[(db, persons)]["copy"] = copies[persons]
     results = list(runs.values())
-    (VAR / "last-run.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str))
+    save(results, only)
     print_report(results, args, started)
+
+
+def save(results: list[dict], only: list[str]) -> None:
+    """Each database and size's figures into var/bench/results/, over what an earlier run saved
+    (``--only`` re-measures some pieces; ``--report`` prints them all)."""
+    folder = VAR / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    now = time.strftime("%Y-%m-%d %H:%M")
+    for r in results:
+        path = folder / f"{r['db']}-{r['persons']}.json"
+        saved = json.loads(path.read_text()) if path.exists() else {}
+        saved.update(r)
+        saved.setdefault("measured", {}).update({piece: now for piece in only})
+        path.write_text(json.dumps(saved, ensure_ascii=False, indent=1, default=str))
 
 
 def say(message: str) -> None:
@@ -262,8 +288,14 @@ def print_report(results: list[dict], args, started: str) -> None:
         for error in load["login_errors"]:
             print(f"  login: {error}")
     print_goals(results)
-    print(f"\nStarted {started}; {os.cpu_count()} CPUs, load average now {os.getloadavg()[0]:.1f}. "
-          f"Command: python -m bench {' '.join(sys.argv[1:])}")
+    if args.report:
+        for r in results:
+            measured = ", ".join(f"{piece} {when}" for piece, when in r.get("measured", {}).items())
+            print(f"\n{NAMES.get(r['db'], r['db'])} {r['persons']:,} measured: {measured}", end="")
+        print()
+    else:
+        print(f"\nStarted {started}; {os.cpu_count()} CPUs, load average now {os.getloadavg()[0]:.1f}. "
+              f"Command: python -m bench {' '.join(sys.argv[1:])}")
     sys.stdout.flush()
 
 

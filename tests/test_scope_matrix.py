@@ -58,7 +58,7 @@ from tests.conftest import EXAMPLE, run_jiuye
 pytestmark = pytest.mark.django_db
 
 TZ = ZoneInfo("Asia/Shanghai")
-A, B, C = "500103001001", "500103001002", "500105002003"
+A, B = "500103001001", "500103001002"
 STREET, FAR_STREET, DISTRICT = "500103001", "500105002", "500103"
 PASSWORD = "Gongzuo-2026!x"
 D = dt.date(2026, 6, 30)
@@ -71,7 +71,6 @@ A_MARKERS = [*A_PEOPLE, "民族路", "示例甲社区", A, "甲社区超市", "�
 # Personal data of anyone (the public pages show counts only).
 ALL_PEOPLE = [*A_PEOPLE, "孙伟", "周丽", "吴刚", "郑军", "冯桂英", "何平", "何静", "何明", "民族路", "邹容路"]
 
-ACTORS = ("anon", "a", "b", "street", "far")
 REFUSED = {403, 404}
 
 
@@ -112,7 +111,6 @@ def _jobs(user, code: str, tag: str, person: m.Person) -> dict:
 class World:
     users: dict
     person: m.Person  # 张建国 (A1, employed)
-    other: m.Person  # 孙伟 (B1, unemployed): B's resident
     household: m.Household
     a: dict  # A's jobs objects
     b: dict  # B's jobs objects
@@ -128,22 +126,22 @@ def build_world() -> World:
     assert run_jiuye("import", str(EXAMPLE)).code == 0
     matching.invalidate_cache()
     users = {
-        "a": user_add(username="jia", role="community", scope_code=A, password=PASSWORD),
-        "b": user_add(username="yi", role="community", scope_code=B, password=PASSWORD),
-        "street": user_add(username="jiefangbei", role="street", scope_code=STREET, password=PASSWORD),
-        "far": user_add(username="guanyinqiao", role="street", scope_code=FAR_STREET, password=PASSWORD),
-        "district": user_add(username="yuzhong", role="district", scope_code=DISTRICT, password=PASSWORD),
-        "admin": User.objects.create_superuser("root", password=PASSWORD),
+        "a": user_add(username="worker_jia", role="community", scope_code=A, password=PASSWORD),
+        "b": user_add(username="worker_yi", role="community", scope_code=B, password=PASSWORD),
+        "street": user_add(username="street_jiefangbei", role="street", scope_code=STREET, password=PASSWORD),
+        "far": user_add(username="street_guanyinqiao", role="street", scope_code=FAR_STREET, password=PASSWORD),
+        "district": user_add(username="district_yuzhong", role="district", scope_code=DISTRICT, password=PASSWORD),
+        "admin": User.objects.create_superuser("root_admin", password=PASSWORD),
     }
     # A staff member without superuser rights: Django's admin must refuse them too.
-    users["staff"] = user_add(username="staff", role="community", scope_code=A, password=PASSWORD)
+    users["staff"] = user_add(username="staff_jia", role="community", scope_code=A, password=PASSWORD)
     users["staff"].is_staff = True
     users["staff"].save()
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     TOTPDevice.objects.create(user=users["staff"], name="staff", confirmed=True)
     a, b, district = users["a"], users["b"], users["district"]
-    person, other = m.Person.objects.get(name="张建国"), m.Person.objects.get(name="孙伟")
+    person = m.Person.objects.get(name="张建国")
     with on(D):
         certification = os_.certification_apply(user=a, community=A, evidence=_evidence())
     with on(dt.date(2026, 7, 2)):
@@ -170,7 +168,7 @@ def build_world() -> World:
         job = tasks.job_run(tasks.job_start(user=a, kind="export", params={"format": "xlsx"}).pk)
     assert job.state == "done", job.message
     assert ZeroEmploymentCase.objects.in_division(B).exists()
-    return World(users=users, person=person, other=other, household=person.household, a=a_jobs, b=b_jobs,
+    return World(users=users, person=person, household=person.household, a=a_jobs, b=b_jobs,
                  zero_case=zero_case, certification=certification, evidence=certification.evidence.first(),
                  recheck=recheck, job=job)
 
@@ -181,7 +179,9 @@ def shared_world(django_db_setup, django_db_blocker, tmp_path_factory):
     if not EXAMPLE.exists():
         pytest.skip("../shared/spec/examples/basic not found beside the checkout")
     media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # seven users
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=fast), \
+            transaction.atomic():
         built = build_world()
         with on(NOW):
             yield built
@@ -447,8 +447,8 @@ PAGES = {
     "oversight_dashboard_code": lambda w: [V({"code": A}, post=OK),
                                            V({"code": STREET}, post=OK, override=ABOVE, label="the street above")],
     "certification_list": lambda w: [V(mine=False, post=OK)],
-    "certification_apply": lambda w: [V(data={"note": "申请"}, mine=False, post={400}, street_get={403},
-                                        street_post={403}, shows_a=False)],
+    "certification_apply": lambda w: [V(data={"note": "申请", "snapshot": str(w.certification.snapshot_id)},
+                                        mine=False, post={400}, street_get={403}, street_post={403}, shows_a=False)],
     "certification_detail": lambda w: [V({"pk": w.certification.pk}, post=OK)],
     "certification_review": lambda w: [V({"pk": w.certification.pk}, data={"decision": "approve"}, get=ONLY_POST,
                                          post={302, 403}, shows_a=False)],
@@ -572,7 +572,9 @@ def sweep(world, actor: str, on_commit, methods=("GET", "POST")) -> list[str]:
                     failures.append(f"{where}: redirected to {response['Location']}, not to the login page")
                 text = body_text(response)
                 if actor in ("anon", "b", "far") or v.public:
-                    markers = ALL_PEOPLE if v.public else A_MARKERS
+                    # Public pages: nobody's personal data, not even a login name (but one's own, in the menu).
+                    names = [u.username for who, u in world.users.items() if who != actor]
+                    markers = [*ALL_PEOPLE, *names] if v.public else A_MARKERS
                     leaked = [marker for marker in markers if marker in text]
                     if leaked:
                         failures.append(f"{where}: shows {leaked}")

@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +24,12 @@ def _get(model, user, pk):
         return model.objects.for_user(user).get(pk=pk)
     except model.DoesNotExist:
         raise Http404 from None
+
+
+def _next(request) -> str:
+    """The page to go back to, if it is one of ours ("//host" and "https://host" are not)."""
+    target = request.POST.get("next", "")
+    return target if url_has_allowed_host_and_scheme(target, allowed_hosts=None) else ""
 
 
 def _community(user):
@@ -72,9 +80,7 @@ def refer(request, pk: int, person_pk: int):
         messages.error(request, "；".join(exc.errors.values()))
     else:
         messages.success(request, _("Referred %(name)s.") % {"name": person.name})
-    if request.POST.get("next", "").startswith("/"):
-        return redirect(request.POST["next"])
-    return redirect("vacancy", pk=pk)
+    return redirect(_next(request) or reverse("vacancy", kwargs={"pk": pk}))
 
 
 @login_required
@@ -138,8 +144,7 @@ def referral_step(request, pk: int, step: str):
         messages.error(request, "；".join(exc.errors.values()))
     else:
         messages.success(request, _("Saved."))
-    target = request.POST.get("next", "")
-    return redirect(target if target.startswith("/") else "referrals")
+    return redirect(_next(request) or reverse("referrals"))
 
 
 @login_required

@@ -28,6 +28,16 @@ def escape(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
+def sheet_value(value):
+    """A value for an openpyxl cell: text loses the control characters a workbook cannot hold and
+    never starts a formula (= + - @ get a leading '); other values are left as they are."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return escape(ILLEGAL_CHARACTERS_RE.sub("", value))
+
+
 def _rows(table: str, prefix: str) -> list[list]:
     """The table's rows as exchange values, in column order, sorted by key."""
     if table == "社区":
@@ -153,7 +163,7 @@ def _write_xlsx(path: Path, prefix: str, reveal: bool, progress) -> dict:
                 elif column.kind == "date":
                     out.append(value)
                 elif column.kind in TEXT_KINDS:
-                    text = escape(";".join(value) if isinstance(value, tuple) else str(value))
+                    text = sheet_value(";".join(value) if isinstance(value, tuple) else str(value))
                     out.append(text)
                     widths[i] = min(40, max(widths[i], len(text) + 2))
                 else:

@@ -7,7 +7,8 @@ reporting every problem of a single row or of two rows with one key.
 A table without a single problem (the usual case for a large register) is parsed
 column by column, in a few passes each made of C-level loops; at the first sign of
 a problem the table is parsed again row by row, which reports every problem in
-order. Both give the same rows.
+order. Both give the same rows. ``parse_tables`` consumes the raw tables' rows
+(each is emptied once parsed), so a large input is not held twice.
 """
 
 import datetime as dt
@@ -162,14 +163,16 @@ def _parse_column(column, cells: list) -> list | None:
         texts = [unescape(t) for t in texts]
     kind = column.kind
     try:
-        if kind == "text":
-            values = texts
+        if kind == "text":  # repeated texts (employers, handlers, skills) kept once
+            distinct = set(texts)
+            values = list(map({t: t for t in distinct}.__getitem__, texts)) if len(distinct) < len(texts) // 2 else texts
         elif kind == "id_number":
             values = list(map(idnumber.normalize, texts))
-        elif kind == "enum":
-            if set(texts) - set(column.values) - {""}:
+        elif kind == "enum":  # one string object per value, not one per cell
+            distinct = set(texts)
+            if distinct - set(column.values) - {""}:
                 return None
-            values = texts
+            values = list(map({t: t for t in distinct}.__getitem__, texts))
         elif kind == "date":  # each distinct text parsed once; a blank is None
             values = list(map({t: _date_text(t) for t in set(texts) if t}.get, texts))
         elif kind == "int":
@@ -252,6 +255,7 @@ def parse_tables(raw_tables: list[RawTable], problems: list[Problem], warnings: 
         if rows is None:
             rows = _parse_rows(raw, table, present, positions, ignored_positions, problems, warnings)
         parsed[raw.name] = ParsedTable(table, present, rows, raw.source)
+        raw.rows = []  # consumed: a large register's raw cells need not outlive their parse
     return parsed
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from jiuye.accounts.models import Role
 from jiuye.divisions.models import Division, Level
+from jiuye.ledgers.exporter import sheet_value
 from jiuye.ledgers.printsetup import print_setup
 from jiuye.oversight.models import (
     Certification,
@@ -192,11 +193,11 @@ def _print_sheet(ws, *, title: str, subtitle: str, headers: list[tuple[str, floa
     st = _workbook_styles()
     width = len(headers)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    ws.cell(1, 1, title).font = st["title"]
+    ws.cell(1, 1, sheet_value(title)).font = st["title"]
     ws.cell(1, 1).alignment = st["center"]
     ws.row_dimensions[1].height = 30
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-    ws.cell(2, 1, subtitle).font = st["sub"]
+    ws.cell(2, 1, sheet_value(subtitle)).font = st["sub"]
     ws.cell(2, 1).alignment = st["wrap"]
     ws.row_dimensions[2].height = 30
     head_row = 4
@@ -206,7 +207,7 @@ def _print_sheet(ws, *, title: str, subtitle: str, headers: list[tuple[str, floa
         ws.column_dimensions[get_column_letter(col)].width = col_width
     for r, values in enumerate(rows, start=head_row + 1):
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(r, col, value)
+            cell = ws.cell(r, col, sheet_value(value))  # names and notes are text, never formulas
             cell.font, cell.border, cell.alignment = st["body"], st["border"], st["wrap"]
             if col in date_columns and value:
                 cell.number_format = "yyyy-mm-dd"

@@ -36,12 +36,13 @@ def masked(count: int) -> str:
 
 
 def _contacts(code: str) -> list[dict]:
-    """The community's workers to contact: given name (or user name) only; a phone only if configured."""
+    """The community's workers to contact: given name only (a public page never shows a login name:
+    without a given name, the role); a phone only if configured."""
     users = User.objects.filter(role=Role.COMMUNITY, scope__code=code, is_active=True).order_by("username")
     contacts = []
     for user in users:
         phone = (getattr(user, "contact_phone", "") or "").strip()
-        contacts.append({"name": (user.first_name or "").strip() or user.username, "phone": phone})
+        contacts.append({"name": (user.first_name or "").strip() or str(Role.COMMUNITY.label), "phone": phone})
     return contacts
 
 

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from jiuye.ledgers.exporter import sheet_value
 from jiuye.oversight.dashboards import (
     dashboard_data,
     dashboard_refresh,
@@ -81,12 +82,12 @@ PERCENT = "0.0%"
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list], first: bool = False):
     ws = wb.active if first else wb.create_sheet()
     ws.title = title[:31]
-    ws.append(header)
+    ws.append([sheet_value(v) for v in header])
     for cell in ws[1]:
         cell.font, cell.fill = HEAD, HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in rows:
-        ws.append(row)
+        ws.append([sheet_value(v) for v in row])  # division names are text, never formulas
     ws.freeze_panes = "A2"
     for i, title_ in enumerate(header, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, 2 * len(str(title_)) + 2))
@@ -186,7 +187,7 @@ def report_yearly_xlsx(*, user, code: str | None = None, year: int, today: dt.da
     ws.insert_rows(1, 2)
     ws["A1"] = _("Yearly statistics %(year)s") % {"year": year}
     ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = f"{data['code']} {data['name']}"
+    ws["A2"] = sheet_value(f"{data['code']} {data['name']}")
     ws.freeze_panes = "A4"
     if data["final"]:
         _write_common(wb, data["final"])
