@@ -3,7 +3,9 @@
 For each size (residents) and database: generate a register (cached under var/bench/),
 then the pieces (``--only``, default all):
 
-- ``import``: a fresh database, migrated, the whole register imported;
+- ``import``: a fresh database, migrated, the whole register imported, then ``ANALYZE``
+  (timed apart: the planner needs statistics of the new rows, which autovacuum gathers
+  only later, or never where it is off);
 - ``copy``: PostgreSQL's ``COPY`` of the same CSV rows into plain tables (bench/copybase.py),
   once per size, for the import ÷ COPY ratio;
 - ``evaluate``: every community evaluated as of 2026-06-30, and a plain scan of the same
@@ -142,7 +144,8 @@ def main() -> None:
                 step("migrate", url)
                 say(f"{db} {persons:,}: importing")
                 imported = step("import", url, str(folder))
-                r.update(import_s=imported["seconds"], rows=imported["rows"], import_peak_mb=imported["peak_mb"])
+                r.update(import_s=imported["seconds"], rows=imported["rows"], import_peak_mb=imported["peak_mb"],
+                         analyze_s=step("analyze", url)["seconds"])
             elif not database_exists(db, persons):
                 raise SystemExit(f"no {db} database of {persons:,} residents: run with --only import first")
             else:
@@ -223,6 +226,7 @@ FIGURES = [
     ("**import** of the whole register: s", lambda r: _get(r, "import_s"), "{:,.1f}", True),
     ("import: rows/s (all tables)", lambda r: _ratio(r, "rows", "import_s"), "{:,.0f}", False),
     ("import: peak MB", lambda r: _get(r, "import_peak_mb"), "{:,.0f}", True),
+    ("then `ANALYZE` (planner statistics): s", lambda r: _get(r, "analyze_s"), "{:,.1f}", True),
     ("PostgreSQL `COPY` of the same rows: s", lambda r: _get(r, "copy.seconds"), "{:,.1f}", True),
     ("`COPY`: rows/s", lambda r: _ratio(r, "copy.rows", "copy.seconds"), "{:,.0f}", False),
     ("(then unique indexes on the keys: s)", lambda r: _get(r, "copy.index_s"), "{:,.1f}", True),
