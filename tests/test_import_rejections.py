@@ -766,3 +766,24 @@ def test_absent_column_keeps_stored_value_blank_cell_clears_it(run_import, base)
     run = run_import(new)
     assert summary(run) == {"就业状态": (0, 1)}
     assert m.StatusEpisode.objects.get(person__id_hash=lookup_hash(ZHANG)).employer_name == ""
+
+
+def test_a_large_import_refreshes_the_planner_statistics(jiuye, example_dir, monkeypatch):
+    from jiuye.ledgers import importer
+
+    analysed = []
+    monkeypatch.setattr(importer, "_analyze", lambda models: analysed.append({m.__name__ for m in models}))
+    monkeypatch.setattr(importer, "ANALYZE_AFTER_ROWS", 10**9)
+    assert jiuye("import", str(example_dir)).code == 0
+    assert analysed == []  # a small import leaves statistics to autovacuum
+    m.Person.objects.all().delete()
+    monkeypatch.setattr(importer, "ANALYZE_AFTER_ROWS", 1)
+    assert jiuye("import", str(example_dir)).code == 0
+    assert analysed and {"Person", "StatusEpisode"} <= analysed[0]
+
+
+def test_analyze_runs_on_either_database(example_dir, jiuye):
+    from jiuye.ledgers.importer import _analyze
+
+    assert jiuye("import", str(example_dir)).code == 0
+    _analyze([m.Person, m.StatusEpisode])  # no error on PostgreSQL (ANALYZE) or SQLite (PRAGMA optimize)

@@ -497,7 +497,29 @@ def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = N
             target=path.name,
             detail={"sha256": result.checksum, "counts": result.counts},
         )
+    written = sum(c["added"] + c["changed"] for c in result.counts.values())
+    if written >= ANALYZE_AFTER_ROWS:
+        if progress:
+            progress("更新统计信息 / updating planner statistics")
+        _analyze([MODELS[t] for t, c in result.counts.items() if t in MODELS and c["added"] + c["changed"]])
     return result
+
+
+# After a large import the planner's statistics are stale (autovacuum may be off or not
+# yet run): pages would be planned against empty-table estimates (bench/README.md).
+ANALYZE_AFTER_ROWS = 10_000
+
+
+def _analyze(models) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+            if tables:
+                cursor.execute(f"ANALYZE {tables}")
+        elif connection.vendor == "sqlite":
+            cursor.execute("PRAGMA optimize")
 
 
 TABLE_ORDER = [t.name for t in TABLES]
