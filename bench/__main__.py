@@ -110,6 +110,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="load: measured seconds (after --warmup)")
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--workers", type=int, default=2, help="load: server processes")
+    parser.add_argument("--think", type=float, default=0,
+                        help="load: mean seconds a worker pauses between requests (0: none, as wrk does)")
     parser.add_argument("--vacancies", type=int, default=100_000, help="matching: open vacancies")
     parser.add_argument("--match-persons", type=int, default=300, help="matching: residents ranked")
     parser.add_argument("--report", action="store_true",
@@ -146,9 +148,9 @@ def main() -> None:
                 imported = step("import", url, str(folder))
                 r.update(import_s=imported["seconds"], rows=imported["rows"], import_peak_mb=imported["peak_mb"],
                          analyze_s=step("analyze", url)["seconds"])
-            elif not database_exists(db, persons):
-                raise SystemExit(f"no {db} database of {persons:,} residents: run with --only import first")
-            else:
+            elif {"evaluate", "matching", "load"} & set(only):
+                if not database_exists(db, persons):
+                    raise SystemExit(f"no {db} database of {persons:,} residents: run with --only import first")
                 step("migrate", database_url(db, persons))  # the code may have moved on since the import
             url = database_url(db, persons)
             if "evaluate" in only:
@@ -168,7 +170,8 @@ def main() -> None:
                 say(f"{db} {persons:,}: load test, {args.users} users, {args.seconds:.0f} s")
                 plan = step("load-prepare", url, str(args.users))
                 env = {**os.environ, "JIUYE_DATABASE_URL": url, "JIUYE_VAR_DIR": str(VAR / "var")}
-                r["load"] = run_load(env, plan, seconds=args.seconds, warmup=args.warmup, workers=args.workers)
+                r["load"] = run_load(env, plan, seconds=args.seconds, warmup=args.warmup, workers=args.workers,
+                                     think=args.think)
         if "copy" in only:
             from bench.copybase import copy_baseline
 
@@ -235,7 +238,7 @@ FIGURES = [
     ("evaluation: peak MB", lambda r: _get(r, "eval_peak_mb"), "{:,.0f}", True),
     ("plain scan of the same tables: s", lambda r: _get(r, "scan_s"), "{:,.2f}", True),
     ("**evaluation ÷ scan**", lambda r: _ratio(r, "eval_s", "scan_s"), "{:.1f}×", False),
-    ("**pages**, {users} users: p50 ms", lambda r: _get(r, "load.pages.p50"), "{:,.0f}", True),
+    ("**pages**, {users} users{think}: p50 ms", lambda r: _get(r, "load.pages.p50"), "{:,.0f}", True),
     ("pages: **p95 ms**", lambda r: _get(r, "load.pages.p95"), "{:,.0f}", True),
     ("pages: p99 ms", lambda r: _get(r, "load.pages.p99"), "{:,.0f}", True),
     ("pages: requests/s", lambda r: _get(r, "load.pages.per_s"), "{:,.1f}", False),
@@ -278,13 +281,19 @@ def print_report(results: list[dict], args, started: str) -> None:
                 cells.append(_cell(get(what), fmt))
         if all(c in ("—", "") for c in cells):
             continue
-        print(f"| {label.format(users=args.users, vacancies=f'{args.vacancies:,}')} | " + " | ".join(cells) + " |")
+        think = {_get(r, "load.think") for r in results} - {None}
+        think_text = f" (think {', '.join(f'{t:g}' for t in sorted(think))} s)" if think - {0} else ""
+        users = {_get(r, "load.users") for r in results} - {None} or {args.users}
+        label = label.format(users="/".join(str(u) for u in sorted(users)), think=think_text,
+                             vacancies=f"{args.vacancies:,}")
+        print(f"| {label} | " + " | ".join(cells) + " |")
     print()
     loads = [r for r in results if r.get("load")]
     for r in loads:
         load = r["load"]
         print(f"{NAMES.get(r['db'], r['db'])} {r['persons']:,}: {load['logged_in']}/{load['users']} workers logged in "
-              f"({load['login_s']:.0f} s), {load['workers']} server processes, measured {load['seconds']:.0f} s; "
+              f"({load['login_s']:.0f} s), {load['workers']} server processes, measured {load['seconds']:.0f} s, "
+              f"think time {load.get('think', 0):g} s; "
               f"load generator {load['client_cores']:.2f} cores; API {'included' if load['api'] else 'absent'}")
         from bench.load import print_kinds
 

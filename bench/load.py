@@ -10,10 +10,11 @@ against an imported register (``python -m bench`` runs it as its ``load`` piece)
 2. The app is started on loopback (``bench.serve``: Django's threaded WSGI server, in
    ``--workers`` processes on one port) with ``JIUYE_DEBUG=0``.
 3. Every worker logs in through the login form (CSRF token, password), then, with no
-   think time, loops over a shuffled round of Today ``/`` (2), a name search
+   think time (as wrk), loops over a shuffled round of Today ``/`` (2), a name search
    ``/people/?q=`` (3), a person (3), a household (2), a printed ledger (1), and the API
    with its Bearer token (``/api/v1/persons/?q=``, a person, Today: 1 each), one thread
-   and one keep-alive connection each. The first ``--warmup`` seconds are
+   and one keep-alive connection each. ``--think S`` makes each worker pause between
+   requests (exponentially, S seconds on average), as a person reading the page would. The first ``--warmup`` seconds are
    not counted; for the next ``--seconds`` every request's latency is measured from
    sending to the last byte of the body. A status other than 2xx/3xx, or a failed
    connection, counts as an error.
@@ -166,19 +167,19 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 class Worker(threading.Thread):
-    """One simulated community worker: one keep-alive connection, requests back to back."""
+    """One simulated community worker: one keep-alive connection, one request after another."""
 
-    def __init__(self, port: int, user: dict, api: bool, clock: "Clock", seed: int):
+    def __init__(self, port: int, user: dict, api: bool, clock: "Clock", seed: int, think: float = 0):
         super().__init__(daemon=True)
         import random
 
-        self.port, self.user, self.clock = port, user, clock
+        self.port, self.user, self.clock, self.think = port, user, clock, think
         self.rng = random.Random(seed)
         self.cookies: dict[str, str] = {}
         kinds = PAGES + (API if api and user["token"] else ())
         self.kinds = [kind for kind in kinds for _ in range(WEIGHTS[kind])]
         self.rng.shuffle(self.kinds)
-        self.results: list[tuple[str, float, int]] = []  # (kind, ms, status); status 0: failed
+        self.results: list[tuple[str, float, int, float]] = []  # (kind, ms, status, start); status 0: failed
         self.conn = None
         self.error = None
 
@@ -263,6 +264,8 @@ class Worker(threading.Thread):
                 status = 0
                 self.connect()
             self.results.append((kind, (time.monotonic() - t0) * 1000, status, t0))
+            if self.think:  # a person reading the page: exponential pauses of mean ``think`` seconds
+                time.sleep(max(0.0, min(self.rng.expovariate(1 / self.think), self.clock.stop_at - time.monotonic())))
 
 
 class Clock:
@@ -292,13 +295,13 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))] if ordered else float("nan")
 
 
-def run_load(env: dict, plan: dict, *, seconds: float, warmup: float, workers: int) -> dict:
+def run_load(env: dict, plan: dict, *, seconds: float, warmup: float, workers: int, think: float = 0) -> dict:
     """Start the server, log everyone in, hit the pages; the figures as a dict."""
     port = free_port()
     server = start_server(env, port, workers)
     try:
         clock = Clock(len(plan["users"]))
-        threads = [Worker(port, user, plan["api"], clock, seed=i) for i, user in enumerate(plan["users"])]
+        threads = [Worker(port, user, plan["api"], clock, seed=i, think=think) for i, user in enumerate(plan["users"])]
         t0 = time.monotonic()
         for t in threads:
             t.start()
@@ -329,7 +332,7 @@ def run_load(env: dict, plan: dict, *, seconds: float, warmup: float, workers: i
     api = [row for kind in API for row in by_kind.get(kind, [])]
     return {
         "users": len(plan["users"]), "logged_in": len(threads) - len(failed_logins), "login_errors": failed_logins[:5],
-        "seconds": seconds, "workers": workers, "api": plan["api"], "login_s": login_seconds,
+        "seconds": seconds, "workers": workers, "api": plan["api"], "login_s": login_seconds, "think": think,
         "all": figures(pages + api), "pages": figures(pages), "api_figures": figures(api) if api else None,
         "kinds": {kind: figures(rows) for kind, rows in by_kind.items()},
         "server_peak_mb": peak_mb,
@@ -357,6 +360,8 @@ def main(argv=None) -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument("--think", type=float, default=0,
+                        help="mean seconds a worker pauses between requests (0: none, as wrk)")
     args = parser.parse_args(argv)
     env = {**os.environ, "JIUYE_DATABASE_URL": args.database_url, "JIUYE_VAR_DIR": args.var_dir}
     out = subprocess.run([sys.executable, "-m", "bench.step", "load-prepare", str(args.users)], env=env, cwd=ROOT,
@@ -364,7 +369,7 @@ def main(argv=None) -> None:
     if out.returncode:
         raise SystemExit(out.stderr[-3000:])
     plan = json.loads(out.stdout.strip().splitlines()[-1])
-    figures = run_load(env, plan, seconds=args.seconds, warmup=args.warmup, workers=args.workers)
+    figures = run_load(env, plan, seconds=args.seconds, warmup=args.warmup, workers=args.workers, think=args.think)
     a = figures["all"]
     print(f"{figures['logged_in']}/{figures['users']} workers logged in; {a['requests']} requests in {args.seconds:.0f} s "
           f"({a['per_s']:.1f}/s), p50 {a['p50']:.1f} ms, p95 {a['p95']:.1f} ms, p99 {a['p99']:.1f} ms, "

@@ -131,7 +131,7 @@ def parse_cell(column, raw):
 def gc_paused():
     """No cyclic garbage collection inside. Parsing a large register makes millions of
     objects and no reference cycles; every full collection on the way would walk all
-    of them (about half the parse time for 100,000 residents)."""
+    of them (a third of the parse time for 100,000 residents)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
