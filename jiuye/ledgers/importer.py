@@ -23,7 +23,7 @@ from jiuye.ledgers.parse import ParsedTable, Row, parse_tables
 from jiuye.ledgers.reader import Problem, RawTable, read_input
 from jiuye.ledgers.schema import COMPUTED_INDICATORS, TABLE_BY_NAME, TABLES
 from jiuye.registry import models as m
-from jiuye.registry.crypto import lookup_hash, phone_digits
+from jiuye.registry.crypto import lookup_hash, phone_hash
 
 CHUNK = 900
 
@@ -390,7 +390,7 @@ class _Importer:
             old = stored.get(key)
             if table == "人员":  # the keyed hashes beside the encrypted ID and phone numbers
                 phone = fields["phone"] if "phone" in fields else old and old["phone"]
-                fields.update(id_hash=self.id_hash(key), phone_hash=lookup_hash(phone_digits(phone)) if phone else "")
+                fields.update(id_hash=self.id_hash(key), phone_hash=phone_hash(phone or ""))
             if old is None:
                 new.append({key_field: key, **fields})
             elif any(old[f] != v for f, v in fields.items() if f not in (ref_field, "id_hash", "phone_hash")) or stored_ref[key] != row.get(ref_col):

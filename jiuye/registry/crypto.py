@@ -71,6 +71,11 @@ def phone_digits(value: str) -> str:
     return re.sub(r"\D", "", value or "")
 
 
+def phone_hash(value: str) -> str:
+    """The keyed hash a phone number is found by (of its digits; "" for none)."""
+    return lookup_hash(phone_digits(value))
+
+
 class EncryptedTextField(models.TextField):
     """A text column stored encrypted. It cannot be filtered or ordered on: search by
     the keyed-hash column beside it (``Person.id_hash``, ``Person.phone_hash``)."""

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from jiuye.registry import vocab
-from jiuye.registry.crypto import EncryptedTextField, lookup_hash, phone_digits
+from jiuye.registry.crypto import EncryptedTextField, lookup_hash, phone_hash
 from jiuye.registry.scoping import ScopedManager, ScopedQuerySet
 
 
@@ -41,8 +41,8 @@ class PersonQuerySet(ScopedQuerySet):
 
     def with_phone(self, phone: str):
         """Persons by phone number (exact, digits only), through the keyed hash."""
-        digits = phone_digits(phone)
-        return self.filter(phone_hash=lookup_hash(digits)) if digits else self.none()
+        hashed = phone_hash(phone)
+        return self.filter(phone_hash=hashed) if hashed else self.none()
 
 
 class Person(models.Model):
@@ -83,7 +83,7 @@ class Person(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.id_hash, self.phone_hash = person_hashes(self.id_number, self.phone)
+        self.id_hash, self.phone_hash = lookup_hash(self.id_number), phone_hash(self.phone)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "id_hash", "phone_hash"}
@@ -92,11 +92,6 @@ class Person(models.Model):
     @property
     def category_list(self) -> list[str]:
         return [c for c in self.categories.split(";") if c]
-
-
-def person_hashes(id_number: str, phone: str) -> tuple[str, str]:
-    """The keyed hashes stored beside a person's encrypted ID and phone numbers."""
-    return lookup_hash(id_number), lookup_hash(phone_digits(phone))
 
 
 class StatusEpisode(models.Model):
