@@ -7,6 +7,7 @@ check types only, the services check everything else.
 import datetime as dt
 
 from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -19,6 +20,10 @@ from jiuye.registry import vocab
 
 # -- masked values -------------------------------------------------------------------------------------
 
+
+
+# A NUL character is refused (400); the schema says so, as a pattern.
+NO_NUL = RegexValidator(r"^[^\x00]*$", message="不允许空字符 / NUL characters are not allowed")
 
 class MaskedIdField(serializers.CharField):
     """An ID number shown as 500103********0119; never in clear over the API."""
@@ -496,7 +501,7 @@ class AsOfQuery(serializers.Serializer):
 
 
 class SearchQuery(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=100,
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, validators=[NO_NUL],
                               help_text="name, pinyin initials (zjg), full ID number or phone; none: everyone")
 
 
@@ -505,7 +510,7 @@ _DIVISION = serializers.RegexField(r"^(\d{6}|\d{9}|\d{12})$", required=False,
 
 
 class HouseholdQuery(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="家庭编号 or address")
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, validators=[NO_NUL], help_text="家庭编号 or address")
     community = _DIVISION
 
 
@@ -515,7 +520,7 @@ class VacancyQuery(serializers.Serializer):
     on = BoundedDateField(required=False, help_text="YYYY-MM-DD (default: today)")
     occupation = serializers.RegexField(r"^([0-9](-[0-9]{2}){0,3}|[0-9]([0-9]{2}){1,3})?$", required=False,
                                         allow_blank=True, help_text="GB/T 6565 code or group (4-07-05 or 40705)")
-    q = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="title, skills, employer")
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, validators=[NO_NUL], help_text="title, skills, employer")
     community = _DIVISION
 
     def validate_occupation(self, value):
@@ -526,7 +531,7 @@ class VacancyQuery(serializers.Serializer):
 
 
 class EmployerQuery(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=100,
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, validators=[NO_NUL],
                               help_text="name, credit code or industry")
     community = _DIVISION
 
