@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg
 
-from jiuye.ledgers.schema import TABLE_BY_NAME
+from jiuye.registry.rules.schema import TABLE_BY_NAME
 
 TYPES = {"date": "date", "int": "integer"}
 SCHEMA = "bench_copy"

@@ -30,7 +30,7 @@ def main(name: str, *args: str) -> dict:
     if name == "import":
         from pathlib import Path
 
-        from jiuye.ledgers.importer import ledger_import
+        from jiuye.exchange.importer import ledger_import
         from jiuye.registry.models import Person
 
         t0 = time.perf_counter()

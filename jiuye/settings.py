@@ -94,14 +94,17 @@ INSTALLED_APPS = [
     "jiuye.audit",
     "jiuye.divisions",
     "jiuye.accounts",
+    # bottom to top, as the layers run (README, "Architecture")
     "jiuye.registry",
-    "jiuye.ledgers",
     "jiuye.standards",
     "jiuye.casework",
     "jiuye.jobs",
+    "jiuye.exchange",
+    "jiuye.ledgers",
+    "jiuye.tasks",
     "jiuye.oversight",
     "jiuye.api",
-    "jiuye.tasks",
+    "jiuye.demo",
 ]
 
 MIDDLEWARE = [

@@ -11,8 +11,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jiuye.ledgers import idnumber
-from jiuye.ledgers.schema import TABLES as SCHEMA_TABLES
+from jiuye.registry.rules import idnumber
+from jiuye.registry.rules.schema import TABLES as SCHEMA_TABLES
 
 DATE_COLUMNS = {c.name for t in SCHEMA_TABLES for c in t.columns if c.kind == "date"}
 INT_COLUMNS = {"年度", "目标值", "实际值", "专职人员数"}

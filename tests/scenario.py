@@ -17,9 +17,9 @@ from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
 
-from jiuye.ledgers.idnumber import check_digit
-from jiuye.ledgers.importer import ledger_import
-from jiuye.ledgers.schema import TABLES
+from jiuye.exchange.importer import ledger_import
+from jiuye.registry.rules.idnumber import check_digit
+from jiuye.registry.rules.schema import TABLES
 from jiuye.standards.evaluate import evaluate
 
 CODE = "500103001001"  # 渝中区 (group A), street 500103001

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from knox.models import AuthToken
 
 from jiuye.audit.models import AuditEvent
-from jiuye.ledgers.idnumber import mask, mask_phone
 from jiuye.registry.models import ServiceRecord
+from jiuye.registry.rules.idnumber import mask, mask_phone
 from tests.api_world import A, B, C, build_world
 
 pytestmark = pytest.mark.django_db

@@ -211,7 +211,7 @@ def test_an_export_job_gives_a_file_of_the_scope_to_its_owner_only(as_jia, clien
         assert other.get(f"/ledgers/jobs/{job.pk}/download/").status_code == 404
         assert f"/ledgers/jobs/{job.pk}/download/" not in other.get(location).content.decode()
     # The nightly run deletes exported files after JIUYE_EXPORT_KEEP_DAYS.
-    from jiuye.tasks.services import job_files_expire
+    from jiuye.tasks.runner import job_files_expire
 
     assert job_files_expire(days=7) == 0
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=8)):
@@ -344,7 +344,7 @@ def test_a_worker_on_redis_takes_a_queued_import_to_done_with_progress_seen_mean
         redis_worker_app, jiuye, example_dir, client, monkeypatch):
     from celery.contrib.testing.worker import start_worker
 
-    from jiuye.ledgers import importer
+    from jiuye.exchange import importer
     from jiuye.tasks.services import job_start
 
     assert jiuye("import", str(example_dir)).code == 0

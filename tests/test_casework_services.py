@@ -16,12 +16,14 @@ from jiuye.accounts.services import user_add
 from jiuye.audit.models import AuditEvent
 from jiuye.casework import services as cw
 from jiuye.casework.models import AssistanceAction, FollowUp, PolicyBenefit, Training, ZeroEmploymentCase
-from jiuye.ledgers.importer import ledger_import, ledger_validate
+from jiuye.exchange.importer import ledger_import
 from jiuye.registry import models as m
 from jiuye.registry import services as rs
 from jiuye.registry.crypto import lookup_hash
+from jiuye.registry.rules.checks import ledger_validate
 from jiuye.registry.services import ValidationFailed
 from jiuye.standards.evaluate import evaluate
+from jiuye.standards.rules.s4 import guidance_deadline
 from tests.ledger_builders import make_id
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +101,7 @@ def assert_no_clear_ids():
 def test_registration_makes_unemployed_exactly_as_an_import_would(worker, tmp_path):
     before = community(evaluate(D))["standards"]
     with transaction.atomic():
-        registration = rs.registration_create(user=worker, person=person(ZHANG), registered_on=dt.date(2026, 6, 1),
+        registration = cw.registration_create(user=worker, person=person(ZHANG), registered_on=dt.date(2026, 6, 1),
                                               unemployment_reason="辞职")
         assert registration.registered_on == dt.date(2026, 6, 1) and registration.cancelled_on is None
         assert statuses(ZHANG) == [("就业", dt.date(2005, 3, 1), dt.date(2026, 5, 31)), ("失业", dt.date(2026, 6, 1), None)]
@@ -129,7 +131,7 @@ def test_registration_of_someone_already_unemployed_keeps_the_status(worker_b):
     sun = person(SUN)
     registration_count = sun.registrations.count()
     rs.registration_cancel(user=worker_b, registration=sun.registrations.get(), cancelled_on="2026-06-01", reason="其他")
-    rs.registration_create(user=worker_b, person=sun, registered_on="2026-06-02")
+    cw.registration_create(user=worker_b, person=sun, registered_on="2026-06-02")
     assert sun.registrations.count() == registration_count + 1
     assert statuses(SUN)[-1] == ("失业", dt.date(2026, 5, 1), None)
     [event] = events("registration.create")
@@ -139,18 +141,18 @@ def test_registration_of_someone_already_unemployed_keeps_the_status(worker_b):
 
 def test_registration_twice_is_refused(worker_b):
     with pytest.raises(ValidationFailed) as failed:
-        rs.registration_create(user=worker_b, person=person(SUN), registered_on=dt.date(2026, 6, 2))
+        cw.registration_create(user=worker_b, person=person(SUN), registered_on=dt.date(2026, 6, 2))
     assert "already registered since 2026-05-06" in failed.value.errors["登记日期"]
 
 
 def test_guidance_deadline_skips_holidays(example):
-    assert rs.guidance_deadline(dt.date(2026, 6, 1)) == dt.date(2026, 6, 4)
+    assert guidance_deadline(dt.date(2026, 6, 1)) == dt.date(2026, 6, 4)
     # National Day 2025 (10-01…10-08 off, Saturday 10-11 worked).
-    assert rs.guidance_deadline(dt.date(2025, 9, 30)) == dt.date(2025, 10, 11)
+    assert guidance_deadline(dt.date(2025, 9, 30)) == dt.date(2025, 10, 11)
     # Dragon Boat 2026 (06-19…06-21 off).
-    assert rs.guidance_deadline(dt.date(2026, 6, 17)) == dt.date(2026, 6, 23)
+    assert guidance_deadline(dt.date(2026, 6, 17)) == dt.date(2026, 6, 23)
     # National Day 2026 (10-01…10-07 off, Saturday 10-10 worked).
-    assert rs.guidance_deadline(dt.date(2026, 9, 30)) == dt.date(2026, 10, 10)
+    assert guidance_deadline(dt.date(2026, 9, 30)) == dt.date(2026, 10, 10)
 
 
 # -- employment in one step, and the zero-employment case ----------------------------------------
@@ -167,7 +169,7 @@ def test_employment_closes_unemployment_registration_and_zero_case(worker_b):
     cw.zero_employment_recognize(user=worker_b, case=case, recognized_on="2026-06-06", plan="推荐岗位")
     cw.assistance_action_add(user=worker_b, case=case, date="2026-06-08", action="推荐到某超市面试", handler="小王")
 
-    episode = rs.employment_record(user=worker_b, person=person(SUN), start=dt.date(2026, 6, 10),
+    episode = cw.employment_record(user=worker_b, person=person(SUN), start=dt.date(2026, 6, 10),
                                    employment_form="灵活就业", employer_name="某超市")
     assert (episode.status, episode.start, episode.end, episode.employment_form) == (
         "就业", dt.date(2026, 6, 10), None, "灵活就业")
@@ -205,9 +207,9 @@ def test_worker_of_another_community_is_denied(worker, worker_b):
     zhang = person(ZHANG)
     before = counts()
     calls = [
-        lambda: rs.registration_create(user=worker_b, person=zhang, registered_on=dt.date(2026, 6, 1)),
+        lambda: cw.registration_create(user=worker_b, person=zhang, registered_on=dt.date(2026, 6, 1)),
         lambda: rs.status_change(user=worker_b, person=zhang, status="失业", start=dt.date(2026, 6, 1)),
-        lambda: rs.employment_record(user=worker_b, person=zhang.pk, start=dt.date(2026, 6, 1), employment_form="单位就业"),
+        lambda: cw.employment_record(user=worker_b, person=zhang.pk, start=dt.date(2026, 6, 1), employment_form="单位就业"),
         lambda: rs.service_record(user=worker_b, person=zhang, date=dt.date(2026, 6, 1), service_type="职业指导"),
         lambda: rs.person_update(user=worker_b, person=zhang, values={"技能": "电工"}),
         lambda: rs.person_create(user=worker_b, household=zhang.household, values={}),
@@ -458,10 +460,10 @@ def test_registration_problems_of_the_status_change_are_the_registration_dates(w
     baby = rs.person_create(user=worker, household=m.Household.objects.get(code="A1"), values={
         "身份证号": new_id, "姓名": "张宝", "性别": "男", "出生日期": "2026-01-01", "居住起始日期": "2026-01-01"})
     with pytest.raises(ValidationFailed) as failed:
-        rs.registration_create(user=worker, person=baby, registered_on="2026-03-01", unemployment_reason="下岗了")
+        cw.registration_create(user=worker, person=baby, registered_on="2026-03-01", unemployment_reason="下岗了")
     assert list(failed.value.errors) == ["失业原因"]
     assert failed.value.errors["失业原因"].startswith("取值不在列表中 / value not in the list")
     with pytest.raises(ValidationFailed) as failed:
-        rs.registration_create(user=worker, person=baby, registered_on="2025-12-01", unemployment_reason="下岗")
+        cw.registration_create(user=worker, person=baby, registered_on="2025-12-01", unemployment_reason="下岗")
     assert failed.value.errors == {"登记日期": "状态开始日期早于出生日期 / status episode starts before birth"}
     assert not baby.registrations.exists() and not baby.statuses.exists()

@@ -140,7 +140,7 @@ def test_a_person_added_in_the_browser_is_in_the_export_and_the_standards(as_jia
     household = m.Household.objects.get(code="A4")
     form = {"id_number": "50010319900101013X", "name": "赵新", "sex": "男", "birth_date": "1990-01-01",
             "relation": "配偶", "residence_start": "2020-01-01"}
-    from jiuye.ledgers.idnumber import check_digit
+    from jiuye.registry.rules.idnumber import check_digit
 
     form["id_number"] = "50010319900101013" + check_digit("50010319900101013")
     assert as_jia.post(f"/households/{household.pk}/add/", form).status_code == 302

@@ -6,8 +6,8 @@ import pytest
 from openpyxl import load_workbook
 
 from jiuye.audit.models import AuditEvent
-from jiuye.ledgers.schema import TABLES
 from jiuye.registry.models import Person
+from jiuye.registry.rules.schema import TABLES
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from jiuye.ledgers.generate import DISTRICTS_CSV, TABLES, add_months, generate_register, retirement_date
-from jiuye.ledgers.schema import TABLES as SCHEMA_TABLES
+from jiuye.exchange.generate import DISTRICTS_CSV, TABLES, add_months, generate_register, retirement_date
+from jiuye.registry.rules.schema import TABLES as SCHEMA_TABLES
 
 AS_OF = date(2026, 6, 30)
 ARGS = {"communities": 4, "seed": 7, "persons_per_community": 500, "as_of": AS_OF}

@@ -769,7 +769,7 @@ def test_absent_column_keeps_stored_value_blank_cell_clears_it(run_import, base)
 
 
 def test_a_large_import_refreshes_the_planner_statistics(jiuye, example_dir, monkeypatch):
-    from jiuye.ledgers import importer
+    from jiuye.exchange import importer
 
     analysed = []
     monkeypatch.setattr(importer, "_analyze", lambda models: analysed.append({m.__name__ for m in models}))
@@ -783,7 +783,7 @@ def test_a_large_import_refreshes_the_planner_statistics(jiuye, example_dir, mon
 
 
 def test_analyze_runs_on_either_database(example_dir, jiuye):
-    from jiuye.ledgers.importer import _analyze
+    from jiuye.exchange.importer import _analyze
 
     assert jiuye("import", str(example_dir)).code == 0
     _analyze([m.Person, m.StatusEpisode])  # no error on PostgreSQL (ANALYZE) or SQLite (PRAGMA optimize)

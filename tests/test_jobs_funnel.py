@@ -8,6 +8,7 @@ from django.db import transaction
 
 from jiuye.accounts.services import user_add
 from jiuye.audit.models import AuditEvent
+from jiuye.casework import services as casework_services
 from jiuye.jobs import selectors, services
 from jiuye.registry import services as registry_services
 from jiuye.registry.models import Person, ServiceRecord, StatusEpisode, UnemploymentRegistration
@@ -159,7 +160,7 @@ def test_a_hire_through_the_funnel_equals_a_hire_through_casework(worker):
         with transaction.atomic():  # route 1: casework's services, as the worker's desk calls them
             registry_services.service_record(user=worker, person=sun, date=dt.date(2026, 6, 10),
                                              service_type="职业介绍")
-            registry_services.employment_record(user=worker, person=sun, start=dt.date(2026, 6, 15),
+            casework_services.employment_record(user=worker, person=sun, start=dt.date(2026, 6, 15),
                                                 employment_form="单位就业", employer_name="重庆某物业公司")
             casework = (_evaluate_all(), _facts(sun))
             raise Rollback

@@ -28,7 +28,6 @@ from jiuye.oversight.models import (
     RecheckStatus,
 )
 from jiuye.registry import models as m
-from jiuye.registry import services as rs
 from jiuye.registry.crypto import lookup_hash
 from jiuye.standards.evaluate import evaluate
 from jiuye.standards.models import EvaluationSnapshot, PolicyParameter
@@ -187,7 +186,7 @@ def test_full_walk_apply_review_accept_recheck_flag_and_clear(users, media):
     due = dt.date(2027, 9, 30)
     with on(dt.date(2027, 6, 30)):
         keep_passing(2027)
-        rs.registration_create(user=worker, person=person(ZHANG), registered_on=dt.date(2027, 6, 1),
+        cw.registration_create(user=worker, person=person(ZHANG), registered_on=dt.date(2027, 6, 1),
                                unemployment_reason="单位解除合同")
         cw.guidance_record(user=worker, person=person(ZHANG), date=dt.date(2027, 6, 2))
         cw.policy_outreach(user=worker, person=person(ZHANG), date=dt.date(2027, 6, 2), kind="政策宣传")
@@ -218,7 +217,7 @@ def test_full_walk_apply_review_accept_recheck_flag_and_clear(users, media):
     with on(dt.date(2027, 7, 5)), pytest.raises(OversightError, match="仍未达标.*still fails"):
         sv.recheck_clear(user=district, recheck=recheck)
     with on(dt.date(2027, 7, 15)):
-        rs.employment_record(user=worker, person=person(ZHANG), start=dt.date(2027, 7, 1),
+        cw.employment_record(user=worker, person=person(ZHANG), start=dt.date(2027, 7, 1),
                              employment_form="单位就业", employer_name="重庆某公司")
         registration = m.UnemploymentRegistration.objects.get(person__id_hash=lookup_hash(ZHANG), registered_on=dt.date(2027, 6, 1))
         assert registration.cancelled_on == dt.date(2027, 7, 1)  # working again cancels the registration

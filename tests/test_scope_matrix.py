@@ -51,7 +51,7 @@ from jiuye.ledgers.printed import LEDGERS
 from jiuye.oversight import services as os_
 from jiuye.oversight.models import Recheck, RecheckStatus
 from jiuye.registry import models as m
-from jiuye.registry import services as rs
+from jiuye.tasks import runner
 from jiuye.tasks import services as tasks
 from tests.conftest import EXAMPLE, run_jiuye
 
@@ -159,13 +159,13 @@ def build_world() -> World:
         a_jobs = _jobs(a, A, "甲社区", m.Person.objects.get(name="刘婷"))
         b_jobs = _jobs(b, B, "乙社区", m.Person.objects.get(name="何明"))
         # 赵磊 (A4, alone in his household) loses his job: A has a zero-employment household, as B has.
-        rs.registration_create(user=a, person=m.Person.objects.get(name="赵磊"), registered_on=dt.date(2026, 7, 1),
+        cs.registration_create(user=a, person=m.Person.objects.get(name="赵磊"), registered_on=dt.date(2026, 7, 1),
                                unemployment_reason="辞职")
         cs.zero_employment_sync(user=a, community=A, as_of=dt.date(2026, 7, 14))
         cs.zero_employment_sync(user=b, community=B, as_of=dt.date(2026, 7, 14))
     zero_case = ZeroEmploymentCase.objects.in_division(A).get()
     with on(dt.date(2026, 7, 14)):
-        job = tasks.job_run(tasks.job_start(user=a, kind="export", params={"format": "xlsx"}).pk)
+        job = runner.job_run(tasks.job_start(user=a, kind="export", params={"format": "xlsx"}).pk)
     assert job.state == "done", job.message
     assert ZeroEmploymentCase.objects.in_division(B).exists()
     return World(users=users, person=person, household=person.household, a=a_jobs, b=b_jobs,

@@ -14,9 +14,9 @@ from rest_framework import serializers
 from jiuye.casework.models import AssistanceAction, PolicyBenefit, Training, ZeroEmploymentCase
 from jiuye.jobs import models as j
 from jiuye.jobs.occupations import normalize_code
-from jiuye.ledgers import idnumber
 from jiuye.registry import models as m
 from jiuye.registry import vocab
+from jiuye.registry.rules import idnumber
 
 # -- masked values -------------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from jiuye.api import serializers as s
 from jiuye.api.exceptions import run_service
 from jiuye.api.pagination import Pagination
 from jiuye.audit.services import audit_event_record
+from jiuye.casework import services as casework_services
 from jiuye.casework.selectors import today_queue, zero_employment_board
 from jiuye.casework.services import zero_employment_sync
 from jiuye.jobs import matching
@@ -142,7 +143,7 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
     def register(self, request, pk=None):
         person = self.get_object()
         data = body(s.RegistrationInputSerializer, request)
-        registration = run_service(rs.registration_create, {"registered_on": "登记日期",
+        registration = run_service(casework_services.registration_create, {"registered_on": "登记日期",
                                                             "unemployment_reason": "失业原因"},
                                    user=request.user, person=person, **data)
         # A household becomes (or stops being) zero-employment the day the data says so, as on the pages.

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from jiuye.casework import forms
 from jiuye.casework import services as cs
 from jiuye.registry import services as rs
+from jiuye.standards.rules.s4 import guidance_deadline
 
 
 @dataclass(frozen=True)
@@ -18,9 +19,9 @@ class Flow:
 
 
 def _register(user, person, d):
-    registration = rs.registration_create(user=user, person=person, registered_on=d["date"],
+    registration = cs.registration_create(user=user, person=person, registered_on=d["date"],
                                           unemployment_reason=d["reason"])
-    deadline = rs.guidance_deadline(registration.registered_on)
+    deadline = guidance_deadline(registration.registered_on)
     return _("Registered. Vocational guidance is due by %(deadline)s (3 working days).") % {
         "deadline": deadline.isoformat()}
 
@@ -52,7 +53,7 @@ def _benefit(user, person, d):
 
 
 def _employment(user, person, d):
-    rs.employment_record(user=user, person=person, start=d["start"], employment_form=d["form"],
+    cs.employment_record(user=user, person=person, start=d["start"], employment_form=d["form"],
                          employer_name=d["employer"])
     return _("Employment recorded: the unemployment episode and registration are closed.")
 
@@ -73,7 +74,7 @@ def _status(user, person, d):
 
 
 def _problem(column, message):
-    from jiuye.ledgers.reader import Problem
+    from jiuye.registry.rules.problems import Problem
 
     return Problem("-", None, column, message)
 

@@ -1,62 +1,25 @@
 """Short casework forms. Each maps its fields to the exchange columns the
 services validate, so an error lands beside the field that caused it."""
 
-import datetime as dt
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiuye.casework.models import BENEFIT_KINDS, TRAINING_RESULTS
 from jiuye.registry import vocab
+from jiuye.registry.forms import DateInput, RegisterForm, today
 
 
 def _choices(values, blank=True):
     return ([("", "—")] if blank else []) + [(v, v) for v in values]
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
-
-
-def _date_in_range(value):
-    if value is not None and not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
-        raise forms.ValidationError("日期超出范围（1900-01-01 至 2100-12-31）/ date out of range (1900-01-01 to 2100-12-31)")
-
-
-class CaseworkForm(forms.Form):
-    # form field -> exchange column (or casework label) used by the services' errors
-    columns: dict[str, str] = {}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():  # no date a calendar cannot count working days to
-            if isinstance(field, forms.DateField):
-                field.validators.append(_date_in_range)
-
-    def add_service_errors(self, errors: dict[str, str]) -> None:
-        by_column = {column: field for field, column in self.columns.items()}
-        for column, message in errors.items():
-            field = by_column.get(column)
-            self.add_error(field if field in self.fields else None, message)
-
-
-def today():
-    return dt.date.today()
-
-
-class RegistrationForm(CaseworkForm):
+class RegistrationForm(RegisterForm):
     date = forms.DateField(label=_("Registered on"), initial=today, widget=DateInput())
     reason = forms.ChoiceField(label=_("Reason for unemployment"), choices=_choices(vocab.UNEMPLOYMENT_REASON), required=False)
     columns = {"date": "登记日期", "reason": "失业原因"}
 
 
-class ServiceForm(CaseworkForm):
+class ServiceForm(RegisterForm):
     date = forms.DateField(label=_("Date"), initial=today, widget=DateInput())
     handler = forms.CharField(label=_("Handled by"), required=False)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -68,7 +31,7 @@ class OutreachForm(ServiceForm):
     field_order = ["kind", "date", "handler", "note"]
 
 
-class TrainingForm(CaseworkForm):
+class TrainingForm(RegisterForm):
     course = forms.CharField(label=_("Course"))
     provider = forms.CharField(label=_("Provider"), required=False)
     start = forms.DateField(label=_("Start"), initial=today, widget=DateInput())
@@ -79,7 +42,7 @@ class TrainingForm(CaseworkForm):
                "result": "培训结果", "certificate": "证书"}
 
 
-class BenefitForm(CaseworkForm):
+class BenefitForm(RegisterForm):
     kind = forms.ChoiceField(label=_("Policy"), choices=_choices(BENEFIT_KINDS, blank=False))
     amount = forms.DecimalField(label=_("Amount (yuan)"), required=False, min_value=0, decimal_places=2)
     start = forms.DateField(label=_("Start"), initial=today, widget=DateInput())
@@ -88,20 +51,20 @@ class BenefitForm(CaseworkForm):
     columns = {"kind": "政策类型", "amount": "金额（元）", "start": "开始日期", "end": "结束日期", "note": "备注"}
 
 
-class EmploymentForm(CaseworkForm):
+class EmploymentForm(RegisterForm):
     start = forms.DateField(label=_("Works from"), initial=today, widget=DateInput())
     form = forms.ChoiceField(label=_("Form of employment"), choices=_choices(vocab.EMPLOYMENT_FORM, blank=False))
     employer = forms.CharField(label=_("Employer"), required=False)
     columns = {"start": "开始日期", "form": "就业形式", "employer": "单位名称"}
 
 
-class CancelForm(CaseworkForm):
+class CancelForm(RegisterForm):
     date = forms.DateField(label=_("Cancelled on"), initial=today, widget=DateInput())
     reason = forms.ChoiceField(label=_("Reason"), choices=_choices(vocab.CANCEL_REASON, blank=False))
     columns = {"date": "注销日期", "reason": "注销原因"}
 
 
-class StatusForm(CaseworkForm):
+class StatusForm(RegisterForm):
     status = forms.ChoiceField(label=_("Status"), choices=_choices(vocab.STATUS, blank=False))
     start = forms.DateField(label=_("From"), initial=today, widget=DateInput())
     employment_form = forms.ChoiceField(label=_("Form of employment"), choices=_choices(vocab.EMPLOYMENT_FORM), required=False)

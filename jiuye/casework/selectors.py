@@ -8,13 +8,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from jiuye.casework.models import FollowUp
-from jiuye.ledgers import idnumber
 from jiuye.registry import models as m
+from jiuye.registry.rules import idnumber
+from jiuye.registry.scoping import scope_prefix
 from jiuye.standards.context import UNEMPLOYED, load_context, status_at_d
 from jiuye.standards.dates import add_months, from_day
 from jiuye.standards.parameters import load_parameters
 from jiuye.standards.rules import s2, s3, s4, s7
-from jiuye.standards.selectors import scope_prefix
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""Writes of the community worker's casework: training, policy, visits, zero-employment
-cases and follow-ups.
+"""Writes of the community worker's casework: unemployment registration (which starts S4's
+guidance deadline), employment (which closes the registration and may eliminate a
+zero-employment case), training, policy, visits, zero-employment cases and follow-ups.
 
 Same conventions as ``jiuye.registry.services``: keyword-only ``<entity>_<action>``,
 one transaction, one audit event, history rows naming the user, objects fetched
@@ -24,21 +25,29 @@ from jiuye.casework.models import (
     ZeroEmploymentCase,
 )
 from jiuye.divisions.models import Division, Level
-from jiuye.ledgers.importer import ledger_validate
-from jiuye.ledgers.reader import Problem
 from jiuye.registry import models as m
+from jiuye.registry import vocab
+from jiuye.registry.rules.checks import ledger_validate
+from jiuye.registry.rules.problems import Problem
 from jiuye.registry.services import (
     BLANK,
     audit,
     community_for_user,
+    date_or_fail,
     date_value,
     history_save,
     person_ref,
     raise_if,
+    registration_row,
     scoped,
     service_row,
     service_save,
+    status_apply,
+    status_on,
+    status_plan,
+    validate,
 )
+from jiuye.standards.rules.s4 import guidance_deadline
 
 OUTREACH_KINDS = ("政策宣传", "政策咨询")
 
@@ -49,6 +58,81 @@ def _not_in_list(values) -> str:
 
 def _text(value) -> str:
     return "" if value is None else str(value).strip()
+
+
+# -- unemployment registration and employment --------------------------------------------
+
+
+@transaction.atomic
+def registration_create(*, user, person, registered_on, unemployment_reason="") -> m.UnemploymentRegistration:
+    """Register the person as unemployed on ``registered_on``.
+
+    If their status that day is not 失业, it becomes 失业 from that day (as
+    ``status_change`` does; ``unemployment_reason`` is the episode's 失业原因).
+    Refused when the person is already registered that day, or has a registration
+    still active on it.
+    """
+    person = scoped(m.Person, user, person, lock=True)
+    registered_on = date_or_fail(registered_on, "失业登记", "登记日期")
+    extra = []
+    for other in person.registrations.all():
+        if other.registered_on == registered_on:
+            extra.append(Problem("失业登记", None, "登记日期", "该日已有失业登记 / already registered on this day"))
+        elif other.registered_on < registered_on and (other.cancelled_on is None or other.cancelled_on > registered_on):
+            extra.append(Problem("失业登记", None, "登记日期", f"已于 {other.registered_on} 登记失业且尚未注销 / "
+                                                             f"already registered since {other.registered_on}"))
+    tables = {"失业登记": [registration_row(person, 登记日期=registered_on)]}
+    plan = None
+    current = status_on(person, registered_on)
+    if current is None or current.status != vocab.UNEMPLOYED:
+        plan = status_plan(person, vocab.UNEMPLOYED, registered_on, unemployment_reason=unemployment_reason)
+        tables["就业状态"] = plan.rows
+    # The new status episode starts on the registration day: its problems are the 登记日期's.
+    problems = [
+        Problem("失业登记", None, "登记日期", p.message) if (p.table, p.column) == ("就业状态", "开始日期") else p
+        for p in ledger_validate(tables)
+    ]
+    raise_if(extra + problems)
+    episode = status_apply(plan, person, user, "registration.create") if plan else None
+    registration = m.UnemploymentRegistration(person=person, registered_on=registered_on)
+    history_save(registration, user, "registration.create")
+    audit(user, "registration.create", f"registration:{registration.pk}", person.household.community.code,
+          **person_ref(person), registration=registration.pk, registered_on=registered_on.isoformat(),
+          status_changed=episode is not None, guidance_deadline=guidance_deadline(registered_on).isoformat())
+    return registration
+
+
+@transaction.atomic
+def employment_record(*, user, person, start, employment_form, employer_name="") -> m.StatusEpisode:
+    """The person is employed (就业) from ``start``, in one step.
+
+    The episode covering ``start`` (normally 失业) ends on start − 1 day; every
+    registration still active (registered on or before ``start``, not cancelled) is
+    cancelled on ``start`` with reason 已就业; then an open zero-employment case of
+    the household is marked eliminated if the household no longer is one.
+    """
+    person = scoped(m.Person, user, person, lock=True)
+    start = date_or_fail(start, "就业状态", "开始日期")
+    plan = status_plan(person, vocab.EMPLOYED, start, employment_form=employment_form, employer_name=employer_name)
+    active = [r for r in person.registrations.all() if r.cancelled_on is None and r.registered_on <= start]
+    cancel_rows = [registration_row(person, r, 注销日期=start, 注销原因="已就业") for r in active]
+    validate({"就业状态": plan.rows, "失业登记": cancel_rows})
+    episode = status_apply(plan, person, user, "employment.record")
+    for registration in active:
+        registration.cancelled_on, registration.cancel_reason = start, "已就业"
+        history_save(registration, user, "employment.record")
+
+    community = person.household.community
+    zero = zero_cases_refresh(community=community, as_of=start, user=user, households=[person.household_id],
+                              create=False, reason="employment.record")
+    audit(user, "employment.record", f"person:{person.pk}", community.code, **person_ref(person),
+          episode=episode.pk, start=start.isoformat(), employment_form=episode.employment_form,
+          ended=plan.cut.pk if plan.cut else None, registrations_cancelled=[r.pk for r in active],
+          zero_cases_eliminated=zero["eliminated_ids"])
+    return episode
+
+
+# -- services, training, benefits ---------------------------------------------------------
 
 
 def _service(*, user, person, date, service_type, handler="", note="", action: str) -> m.ServiceRecord:

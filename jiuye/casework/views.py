@@ -12,11 +12,12 @@ from django.views.decorators.http import require_POST
 
 from jiuye.casework import services as cs
 from jiuye.casework.flows import FLOWS
-from jiuye.casework.forms import DATE_RANGE
 from jiuye.casework.models import ZeroEmploymentCase
 from jiuye.casework.selectors import today_queue, zero_employment_board
 from jiuye.registry import models as m
-from jiuye.registry.services import ValidationFailed, guidance_deadline
+from jiuye.registry.forms import DATE_RANGE
+from jiuye.registry.services import ValidationFailed
+from jiuye.standards.rules.s4 import guidance_deadline
 
 
 @login_required
@@ -24,10 +25,8 @@ def today(request):
     if request.user.role and request.user.role != "community" and not request.GET.get("queue"):
         return redirect("standing")
     items = today_queue(request.user, dt.date.today())
-    from jiuye.tasks.selectors import morning_digest
-
-    return render(request, "desk/today.html", {"items": items, "today": dt.date.today(),
-                                               "digest": morning_digest(request.user, dt.date.today())})
+    # The morning digest (tasks, a layer above) is added by the template's {% morning_digest %}.
+    return render(request, "desk/today.html", {"items": items, "today": dt.date.today()})
 
 
 def _person(user, pk):

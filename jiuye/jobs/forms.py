@@ -3,16 +3,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiuye.casework.forms import CaseworkForm, DateInput, today
 from jiuye.jobs import models as j
 from jiuye.registry import vocab
+from jiuye.registry.forms import DateInput, RegisterForm, today
 
 
 def _choices(values):
     return [("", "—"), *[(v, v) for v in values]]
 
 
-class VacancyForm(CaseworkForm):
+class VacancyForm(RegisterForm):
     title = forms.CharField(label=_("Job title"))
     occupation_code = forms.CharField(label=_("Occupation code (GB/T 6565, optional)"), required=False)
     count = forms.IntegerField(label=_("Places"), min_value=1, initial=1)
@@ -34,7 +34,7 @@ class VacancyForm(CaseworkForm):
                "opened_on": "发布日期", "closed_on": "截止日期", "source": "来源"}
 
 
-class WishForm(CaseworkForm):
+class WishForm(RegisterForm):
     desired = forms.CharField(label=_("Jobs wanted (as the resident says them)"), required=False)
     wage_min = forms.IntegerField(label=_("Expected monthly wage (yuan)"), required=False, min_value=0)
     hours = forms.ChoiceField(label=_("Hours"), choices=_choices(j.WISH_HOURS), required=False)
@@ -44,7 +44,7 @@ class WishForm(CaseworkForm):
                "training_wish": "培训意愿", "certificates": "持有证书"}
 
 
-class EmployerForm(CaseworkForm):
+class EmployerForm(RegisterForm):
     name = forms.CharField(label=_("Employer name"))
     credit_code = forms.CharField(label=_("Unified social credit code"), required=False, max_length=18)
     industry = forms.CharField(label=_("Industry"), required=False)
@@ -55,7 +55,7 @@ class EmployerForm(CaseworkForm):
                "contact_name": "联系人", "contact_phone": "联系电话"}
 
 
-class AgreementForm(CaseworkForm):
+class AgreementForm(RegisterForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=[(v, v) for v in j.AGREEMENT_KINDS])
     signed_on = forms.DateField(label=_("Signed on"), initial=today, widget=DateInput())
     end = forms.DateField(label=_("Until"), required=False, widget=DateInput())
@@ -63,7 +63,7 @@ class AgreementForm(CaseworkForm):
     columns = {"kind": "类型", "signed_on": "签订日期", "end": "截止日期", "content": "内容"}
 
 
-class DemandForm(CaseworkForm):
+class DemandForm(RegisterForm):
     occupation = forms.CharField(label=_("Job (code or as written)"))
     count = forms.IntegerField(label=_("Places"), min_value=1, initial=1)
     date = forms.DateField(label=_("Date"), initial=today, widget=DateInput())
@@ -71,7 +71,7 @@ class DemandForm(CaseworkForm):
     columns = {"occupation": "职业代码", "count": "人数", "date": "登记日期", "note": "备注"}
 
 
-class PostForm(CaseworkForm):
+class PostForm(RegisterForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=[(v, v) for v in j.POST_KINDS])
     title = forms.CharField(label=_("Post"))
     slots = forms.IntegerField(label=_("Places"), min_value=1, initial=1)

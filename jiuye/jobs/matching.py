@@ -50,8 +50,8 @@ from jiuye.jobs.occupations import (
     tokens,
 )
 from jiuye.registry import models as m
+from jiuye.registry.scoping import scope_prefix
 from jiuye.registry.services import OUTSIDE_SCOPE
-from jiuye.standards.selectors import scope_prefix
 
 OCCUPATION_POINTS = {"exact": 40, "small": 28, "middle": 18, "major": 8, "none": 0}
 MAX_POINTS = {"occupation": 40, "skills": 15, "certificates": 5, "education": 5, "age": 5, "location": 10,

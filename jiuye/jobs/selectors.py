@@ -277,6 +277,7 @@ def urgent_persons(user, *, on: dt.date | None = None) -> list[UrgentPerson]:
     """Working-age residents not in work (失业, 无就业意愿 or no status) of zero-employment or
     低保 households on ``on``: the people immediate placement is for."""
     from jiuye.registry import vocab
+    from jiuye.registry.scoping import scope_prefix
     from jiuye.standards.context import (
         STATUS_CODES,
         UNKNOWN,
@@ -286,7 +287,6 @@ def urgent_persons(user, *, on: dt.date | None = None) -> list[UrgentPerson]:
         working_age_at,
     )
     from jiuye.standards.parameters import load_parameters
-    from jiuye.standards.selectors import scope_prefix
 
     on = on or dt.date.today()
     prefix = scope_prefix(user)

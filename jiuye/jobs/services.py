@@ -6,7 +6,7 @@ ID or phone number), history rows naming the user, objects fetched through ``for
 (``PermissionDenied`` outside the user's scope) and ``ValidationFailed`` — a message per field,
 nothing written — when the input is wrong.
 
-A hire is recorded by ``jiuye.registry.services.employment_record`` and a referral by
+A hire is recorded by ``jiuye.casework.services.employment_record`` and a referral by
 ``service_record`` (职业介绍), the services casework uses, so the standards see them exactly as
 if entered there (those services write their own audit events too).
 """
@@ -18,21 +18,21 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import Q
 
+from jiuye.casework.services import employment_record
 from jiuye.divisions.models import Division
 from jiuye.jobs import models as j
 from jiuye.jobs.creditcode import credit_code_valid
 from jiuye.jobs.occupations import classification, normalize_code, normalize_text, resolve_codes
-from jiuye.ledgers.parse import CellError, parse_int
-from jiuye.ledgers.reader import Problem
 from jiuye.registry import models as m
 from jiuye.registry import vocab
+from jiuye.registry.rules.parse import CellError, parse_int
+from jiuye.registry.rules.problems import Problem
 from jiuye.registry.services import (
     BLANK,
     ValidationFailed,
     audit,
     community_for_user,
     date_value,
-    employment_record,
     history_save,
     raise_if,
     scoped,

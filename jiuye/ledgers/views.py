@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 
 from jiuye.divisions.models import Division
 from jiuye.ledgers.printed import BY_SLUG, LEDGERS, LedgerError, can_reveal_ids, ledger_rows, ledger_workbook
-from jiuye.standards.selectors import scope_prefix
+from jiuye.registry.scoping import scope_prefix
 
 FILTER_KEYS = ("q", "status", "category", "date_from", "date_to")
 

@@ -20,9 +20,9 @@ from django.db import connection
 
 from jiuye.dbrouters import read_connection, replica_reads
 from jiuye.divisions.models import Division
+from jiuye.registry.scoping import scope_prefix
 from jiuye.standards.evaluate import evaluate
 from jiuye.standards.models import EvaluationSnapshot
-from jiuye.standards.selectors import scope_prefix
 from jiuye.standards.snapshots import snapshot_save
 
 STANDARDS = ("s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8")

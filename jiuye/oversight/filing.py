@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from jiuye.accounts.models import Role
 from jiuye.divisions.models import Division, Level
-from jiuye.ledgers.exporter import sheet_value
+from jiuye.exchange.exporter import sheet_value
 from jiuye.ledgers.printsetup import print_setup
 from jiuye.oversight.models import (
     Certification,
@@ -38,7 +38,7 @@ from jiuye.oversight.selectors import (
     subsidy_totals,
 )
 from jiuye.oversight.subsidies import KIND_LABELS
-from jiuye.standards.selectors import scope_prefix
+from jiuye.registry.scoping import scope_prefix
 
 OUTSIDE_SCOPE = "不在您的管辖范围内 / outside your scope"
 

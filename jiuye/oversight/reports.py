@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from jiuye.ledgers.exporter import sheet_value
+from jiuye.exchange.exporter import sheet_value
 from jiuye.oversight.dashboards import (
     dashboard_data,
     dashboard_refresh,

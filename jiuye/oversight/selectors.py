@@ -22,7 +22,7 @@ from jiuye.oversight.models import (
     SubsidyKind,
 )
 from jiuye.oversight.subsidies import KIND_LABELS
-from jiuye.standards.selectors import scope_prefix
+from jiuye.registry.scoping import scope_prefix
 
 # A community that passed three years running (certified, then passed each re-check)
 # is eligible for national demonstration status.

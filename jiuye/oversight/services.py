@@ -51,9 +51,9 @@ from jiuye.oversight.models import (
 )
 from jiuye.oversight.subsidies import DEFAULTS as OVERSIGHT_DEFAULTS
 from jiuye.oversight.subsidies import oversight_parameters, subsidy_amount
+from jiuye.registry.scoping import scope_prefix
 from jiuye.standards.evaluate import evaluate
 from jiuye.standards.models import EvaluationSnapshot, PolicyParameter
-from jiuye.standards.selectors import scope_prefix
 from jiuye.standards.snapshots import snapshot_save
 
 __all__ = [

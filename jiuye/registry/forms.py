@@ -1,17 +1,59 @@
-"""Adding and editing a person: the 人员 columns, validated by the importer's rules."""
+"""Forms on the register: the base of every form whose errors come from the services
+(``RegisterForm``), and adding and editing a person or a household (the 人员 and 家庭 columns,
+validated by the importer's rules)."""
+
+import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiuye.casework.forms import CaseworkForm, DateInput
 from jiuye.registry import vocab
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
+
+
+def _date_in_range(value):
+    if value is not None and not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+        raise forms.ValidationError("日期超出范围（1900-01-01 至 2100-12-31）/ date out of range (1900-01-01 to 2100-12-31)")
+
+
+class RegisterForm(forms.Form):
+    """A form whose fields stand for columns of the register: the services' problems (by column)
+    land beside the field that caused them."""
+
+    # form field -> exchange column (or casework label) used by the services' errors
+    columns: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # no date a calendar cannot count working days to
+            if isinstance(field, forms.DateField):
+                field.validators.append(_date_in_range)
+
+    def add_service_errors(self, errors: dict[str, str]) -> None:
+        by_column = {column: field for field, column in self.columns.items()}
+        for column, message in errors.items():
+            field = by_column.get(column)
+            self.add_error(field if field in self.fields else None, message)
+
+
+def today():
+    return dt.date.today()
 
 
 def _choices(values):
     return [("", "—"), *[(v, v) for v in values]]
 
 
-class PersonForm(CaseworkForm):
+class PersonForm(RegisterForm):
     id_number = forms.CharField(label=_("ID number"), max_length=18)
     name = forms.CharField(label=_("Name"))
     sex = forms.ChoiceField(label=_("Sex"), choices=_choices(vocab.SEX))
@@ -50,7 +92,7 @@ class PersonForm(CaseworkForm):
         if person is not None:
             # Editing: the full ID and phone numbers are never put in the page; a blank
             # field keeps the stored number, a typed one replaces it.
-            from jiuye.ledgers.idnumber import mask, mask_phone
+            from jiuye.registry.rules.idnumber import mask, mask_phone
 
             self.fields["id_number"].required = False
             self.fields["id_number"].help_text = _("Now %(masked)s; leave blank to keep it.") % {

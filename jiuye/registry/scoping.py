@@ -5,6 +5,7 @@ to its community's division code. ``Model.objects.for_user(user)`` returns only 
 rows under the user's scope; a user with no scope sees nothing (deny by default).
 """
 
+from django.conf import settings
 from django.db import models
 
 
@@ -35,6 +36,18 @@ class ScopedQuerySet(models.QuerySet):
 
 class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
     pass
+
+
+def scope_prefix(user) -> str | None:
+    """The community-code prefix of the user's scope; None: nothing may be seen."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return ""
+    code = getattr(user, "scope_code", None)
+    if not code:
+        return None
+    return "" if code == settings.JIUYE_CITY_CODE else code
 
 
 REVEAL_PERMISSION = "registry.view_full_id"

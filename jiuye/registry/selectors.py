@@ -5,9 +5,9 @@ import re
 
 from pypinyin import Style, lazy_pinyin
 
-from jiuye.ledgers import idnumber
 from jiuye.registry import models as m
 from jiuye.registry.crypto import phone_digits
+from jiuye.registry.rules import idnumber
 
 _ID_RE = re.compile(r"^\d{17}[\dXx]$", re.ASCII)
 _DIGITS_RE = re.compile(r"^\d{4,}$", re.ASCII)

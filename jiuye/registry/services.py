@@ -5,8 +5,11 @@ single-record writes through the ORM so that django-simple-history names the use
 The user acts only on what ``Model.objects.for_user(user)`` shows them
 (``PermissionDenied`` otherwise). The rows a service is about to write are checked
 first, as exchange-format rows, by ``ledger_validate``: exactly the importer's
-checks, against what is stored. Any problem raises ``ValidationFailed`` and nothing
-is written.
+checks (``jiuye.registry.rules.checks``), against what is stored. Any problem raises
+``ValidationFailed`` and nothing is written. Writes that start or end a clock of the
+standards (an unemployment registration and its guidance deadline, an employment that
+may eliminate a zero-employment case) are casework's (``jiuye.casework.services``), built
+on the helpers here.
 
 Audit details and exception messages never carry an ID or phone number in clear:
 persons are named by database id and masked ID number.
@@ -20,15 +23,14 @@ from django.db import IntegrityError, transaction
 
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
-from jiuye.ledgers import idnumber
-from jiuye.ledgers.importer import csv_cell, ledger_validate
-from jiuye.ledgers.mapping import PLAIN_FIELDS, from_model, row_hash, to_model
-from jiuye.ledgers.parse import CellError, parse_cell, parse_date
-from jiuye.ledgers.reader import Problem
-from jiuye.ledgers.schema import TABLE_BY_NAME
 from jiuye.registry import models as m
-from jiuye.registry import vocab
 from jiuye.registry.crypto import lookup_hash
+from jiuye.registry.rules import idnumber
+from jiuye.registry.rules.checks import csv_cell, ledger_validate
+from jiuye.registry.rules.mapping import PLAIN_FIELDS, from_model, row_hash, to_model
+from jiuye.registry.rules.parse import CellError, parse_cell, parse_date
+from jiuye.registry.rules.problems import Problem
+from jiuye.registry.rules.schema import TABLE_BY_NAME
 
 DAY = dt.timedelta(days=1)
 NON_FIELD = "__all__"
@@ -83,7 +85,7 @@ def community_for_user(user, community) -> Division:
     Divisions have no scoped manager; the scope rule is ``scope_prefix``, the one the
     evaluation pages use, which is ``ScopedQuerySet.for_user``'s rule on codes.
     """
-    from jiuye.standards.selectors import scope_prefix
+    from jiuye.registry.scoping import scope_prefix
 
     code = getattr(community, "code", community)
     prefix = scope_prefix(user) if user is not None else None
@@ -128,7 +130,7 @@ def raise_if(problems) -> None:
         raise ValidationFailed(problems)
 
 
-def _date_or_fail(value, table: str, column: str) -> dt.date:
+def date_or_fail(value, table: str, column: str) -> dt.date:
     problems: list = []
     result = date_value(value, table, column, problems)
     raise_if(problems)
@@ -157,7 +159,7 @@ def _fields(table: str, row: dict) -> dict:
     }
 
 
-def _validate(tables: dict, extra=()) -> None:
+def validate(tables: dict, extra=()) -> None:
     problems = list(extra) + ledger_validate(tables)
     raise_if(problems)
 
@@ -179,7 +181,7 @@ def household_create(*, user, community, values: dict) -> m.Household:
     # 家庭编号 is unique in the deployment: an existing one (anywhere) cannot be created again.
     if code and m.Household.objects.filter(code=code).exists():
         extra.append(Problem("家庭", None, "家庭编号", "家庭编号已存在 / this household number already exists"))
-    _validate({"家庭": [row]}, extra)
+    validate({"家庭": [row]}, extra)
     household = m.Household(code=code, community=community, **_fields("家庭", row))
     history_save(household, user, "household.create")
     audit(user, "household.create", f"household:{household.pk}", community.code, household=household.pk,
@@ -205,7 +207,7 @@ def household_update(*, user, household, values: dict) -> m.Household:
         except PermissionDenied:
             extra.append(Problem("家庭", None, "社区代码", f"社区不存在或不在管辖范围内 / community does not exist "
                                                          f"or is outside your scope: {community_code}"))
-    _validate({"家庭": [row]}, extra)
+    validate({"家庭": [row]}, extra)
     fields = _fields("家庭", row)
     changed = [c for c, f in PLAIN_FIELDS["家庭"] if getattr(household, f) != fields[f]]
     changed += ["家庭编号"] if code != old_code else []
@@ -234,7 +236,7 @@ def person_create(*, user, household, values: dict) -> m.Person:
     # The ID is unique in the deployment; the importer would take a stored one as an update.
     if id_number and m.Person.objects.with_id_number(id_number).exists():
         extra.append(Problem("人员", None, "身份证号", "身份证号已登记 / this ID number is already registered"))
-    _validate({"人员": [row]}, extra)
+    validate({"人员": [row]}, extra)
     person = m.Person(id_number=id_number, household=household, **_fields("人员", row))
     history_save(person, user, "person.create")
     audit(user, "person.create", f"person:{person.pk}", household.community.code, **person_ref(person),
@@ -340,15 +342,15 @@ def person_update(*, user, person, values: dict, base: dict | None = None) -> m.
 
 
 @dataclass
-class _StatusPlan:
+class StatusPlan:
     rows: list[dict]  # exchange rows to validate: the episode cut short (if any), then the new one
     cut: m.StatusEpisode | None  # the episode covering ``start`` that starts before it
     replaced: m.StatusEpisode | None  # the episode starting on ``start`` itself (same key: replaced)
     new_row: dict
 
 
-def _status_plan(person, status: str, start: dt.date, *, employment_form="", employer_name="",
-                 unemployment_reason="") -> _StatusPlan:
+def status_plan(person, status: str, start: dt.date, *, employment_form="", employer_name="",
+                 unemployment_reason="") -> StatusPlan:
     episodes = list(person.statuses.all())
     covering = next((e for e in episodes if e.start <= start and (e.end is None or start <= e.end)), None)
     replaced = next((e for e in episodes if e.start == start), None)
@@ -366,10 +368,10 @@ def _status_plan(person, status: str, start: dt.date, *, employment_form="", emp
         "失业原因": csv_cell(unemployment_reason),
     }
     rows.append(new_row)
-    return _StatusPlan(rows, cut, replaced, new_row)
+    return StatusPlan(rows, cut, replaced, new_row)
 
 
-def _status_apply(plan: _StatusPlan, person, user, reason: str) -> m.StatusEpisode:
+def status_apply(plan: StatusPlan, person, user, reason: str) -> m.StatusEpisode:
     if plan.cut is not None:
         plan.cut.end = plan.rows[0]["结束日期"]
         history_save(plan.cut, user, reason)
@@ -380,7 +382,7 @@ def _status_apply(plan: _StatusPlan, person, user, reason: str) -> m.StatusEpiso
     return episode
 
 
-def _status_on(person, day: dt.date) -> m.StatusEpisode | None:
+def status_on(person, day: dt.date) -> m.StatusEpisode | None:
     return next((e for e in person.statuses.all() if e.start <= day and (e.end is None or day <= e.end)), None)
 
 
@@ -395,11 +397,11 @@ def status_change(*, user, person, status, start, employment_form="", employer_n
     in its list … are rejected as the importer rejects them.
     """
     person = scoped(m.Person, user, person, lock=True)
-    start = _date_or_fail(start, "就业状态", "开始日期")
-    plan = _status_plan(person, status, start, employment_form=employment_form, employer_name=employer_name,
+    start = date_or_fail(start, "就业状态", "开始日期")
+    plan = status_plan(person, status, start, employment_form=employment_form, employer_name=employer_name,
                         unemployment_reason=unemployment_reason)
-    _validate({"就业状态": plan.rows})
-    episode = _status_apply(plan, person, user, "status.change")
+    validate({"就业状态": plan.rows})
+    episode = status_apply(plan, person, user, "status.change")
     audit(user, "status.change", f"person:{person.pk}", person.household.community.code, **person_ref(person),
           status=episode.status, start=start.isoformat(), episode=episode.pk,
           ended=plan.cut.pk if plan.cut else None, replaced=plan.replaced is not None)
@@ -409,16 +411,7 @@ def status_change(*, user, person, status, start, employment_form="", employer_n
 # -- unemployment registrations ---------------------------------------------------------------
 
 
-def guidance_deadline(registered_on: dt.date) -> dt.date:
-    """S4's deadline: the n-th working day strictly after the registration (n = ``s4_working_days``)."""
-    from jiuye.standards.calendar import WorkdayCalendar
-    from jiuye.standards.parameters import load_parameters
-
-    days = load_parameters()["s4_working_days"]
-    return WorkdayCalendar.from_database().nth_workday_after(registered_on, days)
-
-
-def _registration_row(person, registration=None, **values) -> dict:
+def registration_row(person, registration=None, **values) -> dict:
     row = {"身份证号": person.id_number, "登记日期": "", "注销日期": "", "注销原因": ""}
     if registration is not None:
         row.update(_model_row("失业登记", registration))
@@ -427,56 +420,17 @@ def _registration_row(person, registration=None, **values) -> dict:
 
 
 @transaction.atomic
-def registration_create(*, user, person, registered_on, unemployment_reason="") -> m.UnemploymentRegistration:
-    """Register the person as unemployed on ``registered_on``.
-
-    If their status that day is not 失业, it becomes 失业 from that day (as
-    ``status_change`` does; ``unemployment_reason`` is the episode's 失业原因).
-    Refused when the person is already registered that day, or has a registration
-    still active on it.
-    """
-    person = scoped(m.Person, user, person, lock=True)
-    registered_on = _date_or_fail(registered_on, "失业登记", "登记日期")
-    extra = []
-    for other in person.registrations.all():
-        if other.registered_on == registered_on:
-            extra.append(Problem("失业登记", None, "登记日期", "该日已有失业登记 / already registered on this day"))
-        elif other.registered_on < registered_on and (other.cancelled_on is None or other.cancelled_on > registered_on):
-            extra.append(Problem("失业登记", None, "登记日期", f"已于 {other.registered_on} 登记失业且尚未注销 / "
-                                                             f"already registered since {other.registered_on}"))
-    tables = {"失业登记": [_registration_row(person, 登记日期=registered_on)]}
-    plan = None
-    current = _status_on(person, registered_on)
-    if current is None or current.status != vocab.UNEMPLOYED:
-        plan = _status_plan(person, vocab.UNEMPLOYED, registered_on, unemployment_reason=unemployment_reason)
-        tables["就业状态"] = plan.rows
-    # The new status episode starts on the registration day: its problems are the 登记日期's.
-    problems = [
-        Problem("失业登记", None, "登记日期", p.message) if (p.table, p.column) == ("就业状态", "开始日期") else p
-        for p in ledger_validate(tables)
-    ]
-    raise_if(extra + problems)
-    episode = _status_apply(plan, person, user, "registration.create") if plan else None
-    registration = m.UnemploymentRegistration(person=person, registered_on=registered_on)
-    history_save(registration, user, "registration.create")
-    audit(user, "registration.create", f"registration:{registration.pk}", person.household.community.code,
-          **person_ref(person), registration=registration.pk, registered_on=registered_on.isoformat(),
-          status_changed=episode is not None, guidance_deadline=guidance_deadline(registered_on).isoformat())
-    return registration
-
-
-@transaction.atomic
 def registration_cancel(*, user, registration, cancelled_on, reason) -> m.UnemploymentRegistration:
     """Cancel (注销) an active registration on ``cancelled_on`` (the day itself no longer counts)."""
     registration = scoped(m.UnemploymentRegistration, user, registration, lock=True)
     person = registration.person
-    cancelled_on = _date_or_fail(cancelled_on, "失业登记", "注销日期")
+    cancelled_on = date_or_fail(cancelled_on, "失业登记", "注销日期")
     extra = []
     if registration.cancelled_on is not None:
         extra.append(Problem("失业登记", None, "注销日期", f"已于 {registration.cancelled_on} 注销 / "
                                                          f"already cancelled on {registration.cancelled_on}"))
-    row = _registration_row(person, registration, 注销日期=cancelled_on, 注销原因=csv_cell(reason))
-    _validate({"失业登记": [row]}, extra)
+    row = registration_row(person, registration, 注销日期=cancelled_on, 注销原因=csv_cell(reason))
+    validate({"失业登记": [row]}, extra)
     fields = _fields("失业登记", row)
     registration.cancelled_on, registration.cancel_reason = fields["cancelled_on"], fields["cancel_reason"]
     history_save(registration, user, "registration.cancel")
@@ -529,44 +483,9 @@ def service_record(*, user, person, date, service_type, handler="", note="") -> 
     """A service given to the person. Recording an identical one again writes nothing."""
     person = scoped(m.Person, user, person)
     row = service_row(person, date, service_type, handler, note)
-    _validate({"服务记录": [row]})
+    validate({"服务记录": [row]})
     record, created = service_save(person, row, user, "service.record")
     if created:
         audit(user, "service.record", f"service:{record.pk}", person.household.community.code, **person_ref(person),
               service=record.pk, date=record.date.isoformat(), service_type=record.service_type)
     return record
-
-
-# -- employment ---------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def employment_record(*, user, person, start, employment_form, employer_name="") -> m.StatusEpisode:
-    """The person is employed (就业) from ``start``, in one step.
-
-    The episode covering ``start`` (normally 失业) ends on start − 1 day; every
-    registration still active (registered on or before ``start``, not cancelled) is
-    cancelled on ``start`` with reason 已就业; then an open zero-employment case of
-    the household is marked eliminated if the household no longer is one.
-    """
-    person = scoped(m.Person, user, person, lock=True)
-    start = _date_or_fail(start, "就业状态", "开始日期")
-    plan = _status_plan(person, vocab.EMPLOYED, start, employment_form=employment_form, employer_name=employer_name)
-    active = [r for r in person.registrations.all() if r.cancelled_on is None and r.registered_on <= start]
-    cancel_rows = [_registration_row(person, r, 注销日期=start, 注销原因="已就业") for r in active]
-    _validate({"就业状态": plan.rows, "失业登记": cancel_rows})
-    episode = _status_apply(plan, person, user, "employment.record")
-    for registration in active:
-        registration.cancelled_on, registration.cancel_reason = start, "已就业"
-        history_save(registration, user, "employment.record")
-
-    from jiuye.casework.services import zero_cases_refresh
-
-    community = person.household.community
-    zero = zero_cases_refresh(community=community, as_of=start, user=user, households=[person.household_id],
-                              create=False, reason="employment.record")
-    audit(user, "employment.record", f"person:{person.pk}", community.code, **person_ref(person),
-          episode=episode.pk, start=start.isoformat(), employment_form=episode.employment_form,
-          ended=plan.cut.pk if plan.cut else None, registrations_cancelled=[r.pk for r in active],
-          zero_cases_eliminated=zero["eliminated_ids"])
-    return episode

@@ -4,8 +4,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from jiuye.ledgers import idnumber
 from jiuye.registry import models as m
+from jiuye.registry.rules import idnumber
 from jiuye.standards.context import Context
 from jiuye.standards.dates import from_day
 from jiuye.standards.rules import s1, s2, s3, s4, s5, s6, s7

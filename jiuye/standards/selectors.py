@@ -2,21 +2,8 @@
 
 import datetime as dt
 
-from django.conf import settings
-
+from jiuye.registry.scoping import scope_prefix
 from jiuye.standards.evaluate import evaluate
-
-
-def scope_prefix(user) -> str | None:
-    """The community-code prefix of the user's scope; None: nothing may be seen."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user.is_superuser:
-        return ""
-    code = getattr(user, "scope_code", None)
-    if not code:
-        return None
-    return "" if code == settings.JIUYE_CITY_CODE else code
 
 
 def standing_for_user(user, as_of: dt.date, explain: bool = False) -> dict:

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from jiuye.ledgers.schema import TABLE_BY_NAME
+from jiuye.registry.rules.schema import TABLE_BY_NAME
 
 
 class MultipleFileInput(forms.ClearableFileInput):

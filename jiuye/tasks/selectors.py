@@ -2,8 +2,9 @@
 
 import datetime as dt
 
+from jiuye.exchange.progress import percent
 from jiuye.tasks.models import Job, JobState, MorningDigest
-from jiuye.tasks.progress import percent, progress_read
+from jiuye.tasks.progress import progress_read
 
 
 def jobs_for_user(user):

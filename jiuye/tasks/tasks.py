@@ -1,4 +1,4 @@
-"""Celery tasks (found by ``app.autodiscover_tasks()``); the work itself is in ``services``."""
+"""Celery tasks (found by ``app.autodiscover_tasks()``); the work itself is in ``runner``."""
 
 from celery import shared_task
 
@@ -7,7 +7,7 @@ from jiuye.tasks.models import JobKind
 
 @shared_task(name="jiuye.job_run")
 def job_run_task(job_id: int) -> str:
-    from jiuye.tasks.services import job_run
+    from jiuye.tasks.runner import job_run
 
     return job_run(job_id).state
 
@@ -18,7 +18,7 @@ def nightly_evaluation(as_of: str | None = None) -> int:
     the files of old exports are deleted first."""
     from django.conf import settings
 
-    from jiuye.tasks.services import job_files_expire, job_scheduled
+    from jiuye.tasks.runner import job_files_expire, job_scheduled
 
     job_files_expire(days=settings.JIUYE_EXPORT_KEEP_DAYS)
     return job_scheduled(JobKind.EVALUATE, **({"as_of": as_of} if as_of else {})).pk
@@ -27,6 +27,6 @@ def nightly_evaluation(as_of: str | None = None) -> int:
 @shared_task(name="jiuye.morning_reminders")
 def morning_reminders(day: str | None = None) -> int:
     """Beat, every morning: each community worker's queue counted for the Today page."""
-    from jiuye.tasks.services import job_scheduled
+    from jiuye.tasks.runner import job_scheduled
 
     return job_scheduled(JobKind.REMINDERS, **({"day": day} if day else {})).pk

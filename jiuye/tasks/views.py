@@ -7,8 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 
-from jiuye.registry.scoping import can_reveal_ids
-from jiuye.standards.selectors import scope_prefix
+from jiuye.registry.scoping import can_reveal_ids, scope_prefix
 from jiuye.tasks import services
 from jiuye.tasks.forms import ExportForm, ImportForm
 from jiuye.tasks.models import JobKind, JobState

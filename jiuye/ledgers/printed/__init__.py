@@ -5,7 +5,7 @@
 - ``ledger_workbook(*, user, slug, division_code, as_of, filters=None, reveal_ids=False) -> bytes``;
 - ``can_reveal_ids(user)``: may the user see full ID and phone numbers.
 
-These are for people; the exchange-format export (``jiuye.ledgers.exporter``) is the
+These are for people; the exchange-format export (``jiuye.exchange.exporter``) is the
 data transfer between deployments.
 """
 

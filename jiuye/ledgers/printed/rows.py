@@ -13,8 +13,6 @@ from django.core.exceptions import PermissionDenied
 
 from jiuye.divisions.codes import normalize_division_code
 from jiuye.divisions.models import Division, Level
-from jiuye.ledgers import idnumber
-from jiuye.ledgers.idnumber import mask_phone  # noqa: F401 - part of this API
 from jiuye.ledgers.printed.definitions import (
     COMMUNITY,
     LEDGERS,
@@ -25,8 +23,12 @@ from jiuye.ledgers.printed.definitions import (
     get_ledger,
     parse_filters,
 )
-from jiuye.registry.scoping import can_reveal_ids  # noqa: F401 - part of this API
-from jiuye.standards.selectors import scope_prefix
+from jiuye.registry.rules import idnumber
+from jiuye.registry.rules.idnumber import mask_phone  # noqa: F401 - part of this API
+from jiuye.registry.scoping import (
+    can_reveal_ids,  # noqa: F401 - part of this API
+    scope_prefix,
+)
 
 
 def ledger_list() -> tuple[Ledger, ...]:

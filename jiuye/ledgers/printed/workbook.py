@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Level
-from jiuye.ledgers.exporter import escape
+from jiuye.exchange.exporter import escape
 from jiuye.ledgers.printed.definitions import Column, Ledger, LedgerQuery
 from jiuye.ledgers.printed.rows import ledger_table
 from jiuye.ledgers.printsetup import print_setup

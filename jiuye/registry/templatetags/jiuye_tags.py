@@ -1,6 +1,6 @@
 from django import template
 
-from jiuye.ledgers import idnumber
+from jiuye.registry.rules import idnumber
 
 register = template.Library()
 

@@ -14,6 +14,15 @@ from jiuye.standards.context import Context
 from jiuye.standards.dates import from_day, to_day
 
 
+def guidance_deadline(registered_on: dt.date) -> dt.date:
+    """The deadline of one registration: the n-th working day strictly after it (n = ``s4_working_days``)."""
+    from jiuye.standards.calendar import WorkdayCalendar
+    from jiuye.standards.parameters import load_parameters
+
+    days = load_parameters()["s4_working_days"]
+    return WorkdayCalendar.from_database().nth_workday_after(registered_on, days)
+
+
 def deadlines(ctx: Context, registered: np.ndarray) -> np.ndarray:
     """The deadline of each registration day, computed once per distinct day."""
     n = ctx.params["s4_working_days"]

@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from jiuye.ledgers.schema import COMPUTED_INDICATORS
+from jiuye.registry.rules.schema import COMPUTED_INDICATORS
 from jiuye.standards.context import EMPLOYED, UNEMPLOYED, Context
 from jiuye.standards.dates import to_day
 from jiuye.standards.hardship import in_hardship

@@ -27,7 +27,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from jiuye.ledgers.schema import TABLES as _SCHEMA_TABLES
+from jiuye.registry.rules.schema import TABLES as _SCHEMA_TABLES
 
 TABLES: dict[str, list[str]] = {t.name: list(t.column_names) for t in _SCHEMA_TABLES}
 

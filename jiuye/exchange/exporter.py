@@ -15,10 +15,10 @@ from pathlib import Path
 
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
-from jiuye.ledgers.idnumber import mask, mask_phone
-from jiuye.ledgers.mapping import BOOL_TO_YES_NO, PLAIN_FIELDS
-from jiuye.ledgers.schema import COMPUTED_INDICATORS, TABLES
 from jiuye.registry import models as m
+from jiuye.registry.rules.idnumber import mask, mask_phone
+from jiuye.registry.rules.mapping import BOOL_TO_YES_NO, PLAIN_FIELDS
+from jiuye.registry.rules.schema import COMPUTED_INDICATORS, TABLES
 
 FORMULA_START = ("=", "+", "-", "@")
 TEXT_KINDS = {"text", "enum", "multi", "community_code", "id_number"}

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from jiuye.divisions.codes import community_prefix
-from jiuye.ledgers.exporter import ledger_export
-from jiuye.tasks.progress import ProgressLine
+from jiuye.exchange.exporter import ledger_export
+from jiuye.exchange.progress import ProgressLine
 
 
 class Command(BaseCommand):

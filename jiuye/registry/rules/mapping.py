@@ -2,8 +2,8 @@
 
 import hashlib
 
-from jiuye.ledgers.schema import TABLES
 from jiuye.registry import models as m
+from jiuye.registry.rules.schema import TABLES
 
 # table -> (model, [(column, model field)]) for the plain columns; references
 # (社区代码, 家庭编号, 身份证号 of another table) are resolved by the importer.

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jiuye.ledgers.generate import generate_register
+from jiuye.exchange.generate import generate_register
 
 
 def positive_int(value: str) -> int:

@@ -152,3 +152,15 @@ TABLES: tuple[Table, ...] = (
 
 TABLE_BY_NAME = {t.name: t for t in TABLES}
 COMPUTED_INDICATORS = ("再就业人数", "就业困难人员再就业人数")
+
+# Dates of facts that have happened (a birth, a residence, a status or 低保 start, a
+# registration, a service): a form or API write may not date one after today. An import
+# only warns about any date after the day of the import (it may carry planned ends), and
+# follow-up visits and plans (casework) may lie in the future.
+HAPPENED_DATES = {
+    "人员": ("出生日期", "居住起始日期"),
+    "就业状态": ("开始日期",),
+    "失业登记": ("登记日期",),
+    "低保": ("开始日期",),
+    "服务记录": ("服务日期",),
+}

@@ -7,37 +7,15 @@ returned, never raised.
 """
 
 import csv
-import datetime as dt
 import io
-import re
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 
-from jiuye.ledgers.schema import TABLE_BY_NAME
-
-
-@dataclass
-class Problem:
-    table: str
-    row: int | None
-    column: str | None
-    message: str
-
-    def line(self) -> str:
-        """One line of four tab-separated fields (a tab or line break in a cell becomes a space)."""
-        fields = (self.table or "-", str(self.row) if self.row else "-", self.column or "-", self.message)
-        return "\t".join(re.sub(r"[\t\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+", " ", f) for f in fields)
-
-
-@dataclass
-class RawTable:
-    name: str
-    source: str
-    headers: list[str]
-    rows: list[tuple[int, list]] = field(default_factory=list)
+from jiuye.registry.rules.parse import RawTable
+from jiuye.registry.rules.problems import Problem
+from jiuye.registry.rules.schema import TABLE_BY_NAME
 
 
 def decode_csv(data: bytes) -> str | None:
@@ -162,18 +140,3 @@ def read_input(path: Path) -> tuple[list[RawTable], list[Problem]]:
             problems.append(Problem(table.name, None, None, "同一表出现两次 / the same table appears twice"))
         seen[table.name] = table
     return tables, problems
-
-
-def cell_text(value) -> str:
-    """A raw cell as trimmed text (numbers from Excel without a trailing .0)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()

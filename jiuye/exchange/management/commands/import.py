@@ -3,8 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from jiuye.ledgers.importer import ledger_import
-from jiuye.tasks.progress import ProgressLine
+from jiuye.exchange.importer import ledger_import
+from jiuye.exchange.progress import ProgressLine
 
 
 class Command(BaseCommand):

@@ -7,9 +7,9 @@ from django.core.management.base import BaseCommand
 from jiuye.accounts.models import User
 from jiuye.accounts.services import user_add
 from jiuye.divisions.models import Division, Level
-from jiuye.ledgers.generate import generate_register
-from jiuye.ledgers.importer import ledger_import
-from jiuye.tasks.progress import ProgressLine
+from jiuye.exchange.generate import generate_register
+from jiuye.exchange.importer import ledger_import
+from jiuye.exchange.progress import ProgressLine
 
 DEMO_PASSWORD = "jiuye-demo-2026"
 

@@ -16,18 +16,30 @@ import functools
 import gc
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 
-from jiuye.ledgers import idnumber
-from jiuye.ledgers.reader import Problem, RawTable, cell_text
-from jiuye.ledgers.schema import TABLE_BY_NAME, Table
+from jiuye.registry.rules import idnumber
+from jiuye.registry.rules.problems import Problem
+from jiuye.registry.rules.schema import TABLE_BY_NAME, Table
 
 # ASCII digits only: \d would also take full-width and other Unicode digits.
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})( 00:00:00)?$", re.ASCII)
 _INT_RE = re.compile(r"^[+-]?\d+$", re.ASCII)
 _CODE_RE = re.compile(r"^\d{12}$", re.ASCII)
 _FORMULA_ESCAPE = re.compile(r"^'[=+\-@]")
+
+
+@dataclass
+class RawTable:
+    """A table as read, before parsing: the header and the rows as raw cell values (str, or a
+    ``date``/``datetime``/number from a workbook cell), each with its spreadsheet row number
+    (the header is row 1)."""
+
+    name: str
+    source: str
+    headers: list[str]
+    rows: list[tuple[int, list]] = field(default_factory=list)
 
 
 @dataclass
@@ -308,3 +320,18 @@ def _parse_rows(raw: RawTable, table: Table, present: tuple[str, ...], positions
         seen[key] = row
         rows.append(row)
     return rows
+
+
+def cell_text(value) -> str:
+    """A raw cell as trimmed text (numbers from Excel without a trailing .0)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
