@@ -225,9 +225,13 @@ CASES = {
     "words-exactly-as-listed": _set("家庭", 2, "户口性质", "城 镇"),
     # a date that is not a real date
     "date-feb-30": _set("就业状态", 2, "开始日期", "2026-02-30"),
-    "date-slashes": _set("失业登记", 2, "登记日期", "2026/01/01"),
-    "date-no-padding": _set("低保", 2, "开始日期", "2024-1-1"),
+    "date-day-first": _set("失业登记", 2, "登记日期", "1/12/2025"),
+    "date-two-separators": _set("低保", 2, "开始日期", "2024-1/1"),
+    "date-no-day-character": _set("服务记录", 3, "服务日期", "2025年12月3"),
+    "date-two-digit-year": _set("投诉", 3, "投诉日期", "26/3/1"),
+    "date-bare-number": _set("就业状态", 3, "开始日期", "40179"),
     "date-compact": _set("服务记录", 2, "服务日期", "20251201"),
+    "date-three-digit-month": _set("人员", 2, "出生日期", "1980-003-15"),
     "date-month-13": _set("投诉", 2, "投诉日期", "2026-13-01"),
     "date-not-leap": _set("人员", 2, "居住终止日期", "2025-02-29"),
     "date-with-time": _set("失业登记", 2, "注销日期", "2026-03-01 08:00:00"),
@@ -280,9 +284,6 @@ CASES = {
         "目标任务", "社区代码", 社区代码="500103001099", 年度="2026", 指标="再就业人数", 目标值="1"
     ),
     "org-missing-community": _appended("组织建设", "社区代码", 社区代码="500103001099", 年度="2026"),
-    "community-rejected-so-household-missing": _two(
-        _set("社区", 4, "社区代码", "990105002003"), _set("家庭", 10, "社区代码", "990105002003")
-    ),
     # two rows with one key that are not identical
     "status-key-twice": _copy("就业状态", 2, 状态="其他"),
     "status-key-twice-end-differs": _copy("就业状态", 2, 结束日期="2026-01-01"),
@@ -310,11 +311,20 @@ CASES = {
     "status-open-ended-twice": _appended(
         "就业状态", "开始日期", 身份证号=ZHANG, 状态="其他", 开始日期="2026-01-01"
     ),
-    # ASCII digits only (a Chinese input method may type full-width ones)
-    "date-full-width-digits": _set("就业状态", 2, "开始日期", "２００５-０３-０１"),
-    "int-full-width-digits": _set("目标任务", 2, "目标值", "１"),
-    "code-full-width-digits": _set("投诉", 2, "社区代码", "５００１０３００１００１"),
-    "id-full-width-digits": _appended("人员", "身份证号", 身份证号=FULL_WIDTH_ID),
+    # full-width forms are read as ASCII only in codes, IDs, phones, dates and integers
+    "full-width-digits-not-in-an-enum": _set("人员", 3, "退休年龄类别", "５０"),
+    "full-width-date-still-a-real-date": _set("就业状态", 2, "开始日期", "２００５－０２－３０"),
+    "full-width-id-checksum": _appended("人员", "身份证号", 身份证号=FULL_WIDTH_ID[:-1] + "１"),
+    # 姓名: at most 50 characters, no control character; no NUL in any text
+    "name-51-characters": _set("人员", 2, "姓名", "张" * 51),
+    "name-control-character": _set("人员", 3, "姓名", "李\x07秀英"),
+    "name-line-break": _set("人员", 3, "姓名", "李秀\n英"),
+    "name-c1-control": _set("人员", 3, "姓名", "李秀\x9b英"),
+    "name-control-at-the-end": _set("人员", 3, "姓名", "李秀英\x1f"),  # not white space: not trimmed
+    # scientific notation: a number that lost its last digits
+    "id-in-scientific-notation": _set("人员", 2, "身份证号", "5.00103198003150E+17"),
+    "id-in-scientific-notation-lowercase": _set("就业状态", 2, "身份证号", "5.0010319800315e17"),
+    "household-code-in-scientific-notation": _set("家庭", 2, "家庭编号", "1.23456789012346E+15"),
     # 退休年龄类别
     "retirement-category-55": _set("人员", 3, "退休年龄类别", "55"),
     "retirement-category-text": _set("人员", 3, "退休年龄类别", "是"),
@@ -358,12 +368,16 @@ def test_problem_lines_stay_one_line_each(run_import, base):
 
 
 def test_long_free_text_is_not_a_rejection(run_import, base):
-    """Anything else odd is a warning at most: a long 联系电话 or 单位名称 is stored."""
+    """Anything else odd is a warning at most: a long 联系电话 or 单位名称 is stored (a 姓名 of
+    50 characters too). Full-width forms in 联系电话 are read as ASCII, in 单位名称 they stay."""
     base.set("人员", 2, "联系电话", "13800000000 / 13900000000 / 023-12345678（家）")
-    base.set("就业状态", 2, "单位名称", "重庆" + "某" * 250 + "公司")
+    base.set("就业状态", 2, "单位名称", "重庆" + "某" * 250 + "公司（Ａ）")
+    base.set("人员", 3, "姓名", " " + "李" * 50 + "\u3000")
     run = run_import(base)
     assert run.code == 0, run.stderr
-    assert m.Person.objects.with_id_number(ZHANG).get().phone.endswith("（家）")
+    assert m.Person.objects.with_id_number(ZHANG).get().phone.endswith("023-12345678(家)")
+    assert m.StatusEpisode.objects.get(person__id_hash=lookup_hash(ZHANG)).employer_name.endswith("公司（Ａ）")
+    assert m.Person.objects.with_id_number(LI).get().name == "李" * 50
 
 
 # --- files, sheets, columns ----------------------------------------------------------
