@@ -59,16 +59,16 @@ def decode_csv(data: bytes) -> tuple[str | None, Problem | None]:
     body = data[3:] if data.startswith(UTF8_BOM) else data
     try:
         return body.decode("utf-8"), None
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        other = _line_of(body, exc.start)
     mixed = _UTF8_CHINESE_LINE.search(body)
     if mixed:
         line = _line_of(body, mixed.start())
         return None, Problem(
             "", None, None,
-            f"文件混用了两种编码：第 {line} 行是 UTF-8，文件其余部分不是（两个文件拼在了一起？）；按 GB18030 读取会把"
-            f"这些字变成别的字。请把整个文件另存为同一种编码（建议“CSV UTF-8”） / the file mixes two encodings: line"
-            f" {line} is UTF-8 and the rest of the file is not (two files pasted together?); read as GB18030 its"
+            f"文件混用了两种编码：第 {line} 行是 UTF-8，第 {other} 行不是（两个文件拼在了一起？），按 GB18030 读取会把"
+            f"UTF-8 的字变成别的字。请把整个文件另存为同一种编码（建议“CSV UTF-8”） / the file mixes two encodings:"
+            f" line {line} is UTF-8, line {other} is not (two files pasted together?); read as GB18030 the UTF-8"
             " characters would become other characters. Save the whole file in one encoding (\"CSV UTF-8\" preferred)",
             "mixed_encoding")
     try:
