@@ -897,17 +897,6 @@ def test_one_key_in_full_width_with_other_values_is_rejected(run_import, base):
     assert_rejected(run_import(base), before, "人员", row, None)
 
 
-def test_typed_example_imports_like_the_basic_one(run_import):
-    typed = EXAMPLE_DIR.parent / "typed"
-    if not typed.exists():
-        pytest.skip("../shared/spec/examples/typed not found")
-    run = run_import(typed)
-    assert run.code == 0, run.stderr
-    assert counts() == EXAMPLE_COUNTS
-    again = run_import(Ledger.example(EXAMPLE_DIR))
-    assert set(summary(again).values()) == {(0, 0)}, again.stdout
-
-
 # --- number cells of a workbook ------------------------------------------------------------------
 
 
