@@ -13,9 +13,9 @@ every table its rows, its columns and the characters of a cell.
 
 import csv
 import io
-import itertools
 import re
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -86,25 +86,27 @@ def _over_limit(name: str, what_zh: str, what_en: str, found: int, limit: int) -
                    f" ({found} > {limit})", "over_limit")
 
 
-def _check_table_limits(name: str, headers: list, rows: list, problems: list[Problem], length: int) -> bool:
-    """Rows, columns and cell length of a table as read (a CSV of ``length`` characters)."""
+def _check_table_limits(name: str, headers: list, records: list, problems: list[Problem]) -> bool:
+    """Rows and columns of a CSV table as read (the length of its cells is the csv reader's)."""
     max_rows, max_columns = settings.JIUYE_IMPORT_MAX_ROWS, settings.JIUYE_IMPORT_MAX_COLUMNS
-    if len(rows) > max_rows:
-        problems.append(_over_limit(name, "行数", "the number of rows", len(rows), max_rows))
+    if len(records) > max_rows:
+        problems.append(_over_limit(name, "行数", "the number of rows", len(records), max_rows))
         return False
-    width = max(len(headers), max(map(len, (cells for _, cells in rows)), default=0))
+    width = max(len(headers), max(map(len, records), default=0))
     if width > max_columns:
         problems.append(_over_limit(name, "列数", "the number of columns", width, max_columns))
         return False
-    max_chars = settings.JIUYE_IMPORT_MAX_CELL_CHARS
-    if length <= max_chars:
-        return True
-    cells = itertools.chain(headers, itertools.chain.from_iterable(cells for _, cells in rows))
-    longest = max(map(len, cells), default=0)
-    if longest > max_chars:
-        problems.append(_over_limit(name, "单元格字符数", "the characters of a cell", longest, max_chars))
-        return False
     return True
+
+
+@contextmanager
+def _field_limit(limit: int):
+    """The csv module's longest field (process-wide) for the time of one read."""
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _unreadable(name: str, source: str) -> RawTable:
@@ -123,19 +125,23 @@ def _csv_table(name: str, path: Path, problems: list[Problem]) -> RawTable:
         problems.append(problem)
         return _unreadable(name, path.name)
     reader = csv.reader(io.StringIO(text, newline=""))
+    max_chars = settings.JIUYE_IMPORT_MAX_CELL_CHARS
     try:
-        records = list(reader)
+        with _field_limit(max_chars):
+            records = list(reader)
     except csv.Error as exc:
-        problems.append(Problem(name, None, None, f"CSV 格式错误 / malformed CSV: {exc}", "unreadable_file"))
+        if "field larger than field limit" in str(exc):
+            problems.append(_over_limit(name, "单元格字符数", "the characters of a cell", f"{max_chars}+", max_chars))
+        else:
+            problems.append(Problem(name, None, None, f"CSV 格式错误 / malformed CSV: {exc}", "unreadable_file"))
         return _unreadable(name, path.name)
     if not records:
         return RawTable(name, path.name, [])
     headers = [h.strip() for h in records[0]]
-    rows = list(enumerate(records[1:], start=2))  # (spreadsheet row number, cells)
-    if not _check_table_limits(name, headers, rows, problems, len(text)):
+    if not _check_table_limits(name, headers, records[1:], problems):
         return _unreadable(name, path.name)
     table = RawTable(name, path.name, headers)
-    table.rows = rows
+    table.rows = list(enumerate(records[1:], start=2))  # (spreadsheet row number, cells)
     return table
 
 

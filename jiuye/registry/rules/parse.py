@@ -350,10 +350,12 @@ def _parse_column(column, cells: list) -> list | None:
     if any cell is not text, does not parse, is a blank required value or earns a warning."""
     if set(map(type, cells)) - {str}:
         return None
-    texts = list(map(str.strip, cells, repeat(WHITE_SPACE)))
-    joined = "".join(texts)
-    if "\x00" in joined:
+    joined = "".join(cells)
+    # A NUL or another control character is a problem or a warning: the row-by-row pass
+    # reports it. Without them Python's strip() is the trim (it differs only on U+001C–F).
+    if "\x00" in joined or _CONTROL_WARN_RE.search(joined):
         return None
+    texts = list(map(str.strip, cells))
     name = column.name
     if name in FULL_WIDTH_COLUMNS and not joined.isascii():
         texts = list(map(ascii_forms, texts))
@@ -365,9 +367,9 @@ def _parse_column(column, cells: list) -> list | None:
     try:
         if kind == "text":
             if name == "姓名":
-                if max(map(len, texts), default=0) > NAME_MAX_LENGTH or _CONTROL_RE.search(joined):
+                if max(map(len, texts), default=0) > NAME_MAX_LENGTH or _CONTROL_RE.search("".join(texts)):
                     return None
-            elif scientific or _CONTROL_WARN_RE.search(joined):
+            elif scientific:
                 return None
             distinct = set(texts)  # repeated texts (employers, handlers, skills) kept once
             values = list(map({t: t for t in distinct}.__getitem__, texts)) if len(distinct) < len(texts) // 2 else texts
