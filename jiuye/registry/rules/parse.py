@@ -525,16 +525,14 @@ def _parse_rows(raw: RawTable, parsed: ParsedTable, positions: dict[str, int], i
     key_columns = table.key or present
     track_keys = table.name in REFERENCED
     ignored = set(ignored_positions)
+    stray: dict[int, list[int]] = {}  # column index -> [first row, rows] of values under no header
     for number, cells in raw.rows:
         if not _has_content(cells):
             continue
         if ignored or len(cells) > width:
-            stray = [i for i in range(len(cells)) if (i in ignored or i >= width) and cell_text(cells[i])]
-            if stray:
-                letters = "、".join(map(_column_letter, stray[:5])) + ("…" if len(stray) > 5 else "")
-                warnings.append(Problem(raw.name, number, None,
-                                        f"第 {letters} 列没有表头，其中的值已忽略 / values under a blank header"
-                                        f" (column {letters.replace('、', ', ')}) ignored", "unheaded_values"))
+            for i in range(len(cells)):
+                if (i in ignored or i >= width) and cell_text(cells[i]):
+                    stray.setdefault(i, [number, 0])[1] += 1
         values = {}
         failed: set[str] = set()
         n_cells = len(cells)
@@ -578,6 +576,12 @@ def _parse_rows(raw: RawTable, parsed: ParsedTable, positions: dict[str, int], i
             continue
         seen[key] = row
         rows.append(row)
+    for index, (first, count) in sorted(stray.items()):
+        letter = _column_letter(index)
+        warnings.append(Problem(raw.name, first, None,
+                                f"第 {letter} 列没有表头，其中 {count} 行的值已忽略（自第 {first} 行起）/ values under a"
+                                f" blank header (column {letter}) ignored in {count} row(s) from row {first}",
+                                "unheaded_values"))
     return rows
 
 
