@@ -30,9 +30,12 @@ def chunks(items: list, size: int = CHUNK):
 
 # What a reference that matches no key says, by the table it points into.
 MISSING = {
-    "社区": ("社区不存在 / community does not exist: {}", lambda v: v),
-    "家庭": ("家庭不存在 / household does not exist: {}", lambda v: v),
-    "人员": ("人员不存在 / person does not exist: {}", idnumber.mask),
+    "社区": ("社区不存在：{0}，请在社区表中列出或先导入该社区 / community does not exist: {0}; list it in 社区"
+           " or import it first", lambda v: v),
+    "家庭": ("家庭不存在：{0}，请在家庭表中列出或先导入该家庭 / household does not exist: {0}; list it in 家庭"
+           " or import it first", lambda v: v),
+    "人员": ("人员不存在：{0}，请在人员表中列出或先导入此人 / person does not exist: {0}; list them in 人员"
+           " or import them first", idnumber.mask),
 }
 
 
