@@ -180,3 +180,17 @@ def test_ledger_validate_shows_causes_not_follow_on_counts(worker):
         "就业状态": [{"身份证号": bad, "状态": "就业", "开始日期": "2005-03-01"}],
     })
     assert [(p.table, p.column, p.kind) for p in problems] == [("人员", "身份证号", "bad_id_number")]
+
+
+def test_workbook_rows_are_as_wide_as_the_sheet(example_dir, tmp_path):
+    """Not padded to the column limit (the column-wise pass needs rows as wide as the header)."""
+    from jiuye.exchange.reader import read_input
+    from tests.ledger_builders import Ledger
+
+    book = Ledger.example(example_dir).write_xlsx(tmp_path / "台账.xlsx", typed=False)
+    tables, problems = read_input(book)
+    assert not problems
+    for table in tables:
+        assert {len(cells) for _, cells in table.rows} == {len(table.headers)}, table.name
+    parsed = parse_tables(tables, problems, [], today=dt.date(2026, 6, 30))
+    assert not problems and sum(len(p.rows) for p in parsed.values()) == 113

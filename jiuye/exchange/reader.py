@@ -202,8 +202,11 @@ def _xlsx_tables(path: Path, problems: list[Problem]) -> list[RawTable]:
                 continue
             source = f"{path.name}:{name}"
             # Cells beyond the last column allowed are not read: a sheet formatted to its
-            # last column (XFD) would otherwise give 16,384 cells a row.
-            rows = sheet.iter_rows(values_only=True, max_col=max_columns + 1)
+            # last column (XFD) would otherwise give 16,384 cells a row. (openpyxl pads every
+            # row to ``max_col``: it is never more than the sheet's own width.)
+            width = sheet.max_column
+            limit = {} if width is None else {"max_col": min(width, max_columns + 1)}
+            rows = sheet.iter_rows(values_only=True, **limit)
             header = list(next(rows, None) or [])
             while header and header[-1] is None:
                 header.pop()
