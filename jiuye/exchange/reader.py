@@ -66,7 +66,7 @@ def decode_csv(data: bytes) -> tuple[str | None, Problem | None]:
         line = _line_of(body, mixed.start())
         return None, Problem(
             "", None, None,
-            f"文件混用了两种编码：第 {line} 行是 UTF-8，第 {other} 行不是（两个文件拼在了一起？），按 GB18030 读取会把"
+            f"文件混用了两种编码：第 {line} 行是 UTF-8，第 {other} 行不是（两个文件拼在了一起？），按 GB18030 读取会把 "
             f"UTF-8 的字变成别的字。请把整个文件另存为同一种编码（建议“CSV UTF-8”） / the file mixes two encodings:"
             f" line {line} is UTF-8, line {other} is not (two files pasted together?); read as GB18030 the UTF-8"
             " characters would become other characters. Save the whole file in one encoding (\"CSV UTF-8\" preferred)",
@@ -80,10 +80,18 @@ def decode_csv(data: bytes) -> tuple[str | None, Problem | None]:
             " save it as \"CSV UTF-8\"", "unreadable_file")
 
 
-def _over_limit(name: str, what_zh: str, what_en: str, found: int, limit: int) -> Problem:
+_CURES = {
+    "行数": ("请把文件拆成几个再分别导入", "split the file and import the parts one by one"),
+    "列数": ("请删去不属于该表的列", "remove the columns that are not the table's"),
+    "单元格字符数": ("请缩短过长的单元格", "shorten the cell"),
+}
+
+
+def _over_limit(name: str, what_zh: str, what_en: str, found, limit: int) -> Problem:
+    cure_zh, cure_en = _CURES[what_zh]
     return Problem(name, None, None,
-                   f"{what_zh}超过本系统的限制（{found} > {limit}）/ {what_en} over this deployment's limit"
-                   f" ({found} > {limit})", "over_limit")
+                   f"{what_zh}超过本系统的限制（{found} > {limit}），{cure_zh} / {what_en} over this deployment's limit"
+                   f" ({found} > {limit}): {cure_en}", "over_limit")
 
 
 def _check_table_limits(name: str, headers: list, records: list, problems: list[Problem]) -> bool:
