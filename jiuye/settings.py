@@ -193,6 +193,11 @@ JIUYE_IMPORT_MAX_XLSX_UNCOMPRESSED = int(
     os.environ.get("JIUYE_IMPORT_MAX_XLSX_UNCOMPRESSED", 2 * 1024 * 1024 * 1024)
 )
 JIUYE_IMPORT_MAX_XLSX_RATIO = int(os.environ.get("JIUYE_IMPORT_MAX_XLSX_RATIO", 200))
+# Per table of an import: rows, columns (a header a million columns wide is one problem, not a
+# million), characters of one cell (Excel's own limit).
+JIUYE_IMPORT_MAX_ROWS = int(os.environ.get("JIUYE_IMPORT_MAX_ROWS", 10_000_000))
+JIUYE_IMPORT_MAX_COLUMNS = int(os.environ.get("JIUYE_IMPORT_MAX_COLUMNS", 1000))
+JIUYE_IMPORT_MAX_CELL_CHARS = int(os.environ.get("JIUYE_IMPORT_MAX_CELL_CHARS", 32767))
 
 LOGGING = {
     "version": 1,

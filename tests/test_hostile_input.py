@@ -1,5 +1,6 @@
 """Hostile input: markup in names shown as text, formulas in spreadsheets written as text,
-uploads that are bombs, too big, not a zip or cut short rejected with nothing written.
+uploads that are bombs (also padded with incompressible data), too big, not a zip or cut short
+rejected with nothing written.
 
 What is already covered elsewhere is not repeated here: the exchange export's ``'=`` in
 one cell (test_export), the printed ledgers' ``= + @`` in names (test_printed_ledgers),
@@ -289,8 +290,21 @@ def _bomb(good: bytes) -> bytes:
     return out.getvalue()
 
 
+def _padded_bomb(good: bytes) -> bytes:
+    """The bomb beside 1 MiB of random data for every 200 KiB it inflates to: the archive's
+    overall ratio stays under the limit, its first sheet's does not."""
+    import os
+
+    out = io.BytesIO(_bomb(good))
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_STORED) as archive:
+        archive.writestr("xl/media/noise.bin", os.urandom(len(out.getvalue()) + 400 * 1024))
+    assert sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(out.getvalue())).infolist()) < 200 * len(out.getvalue())
+    return out.getvalue()
+
+
 HOSTILE_FILES = {
     "bomb": (_bomb, "zip bomb"),
+    "padded bomb": (_padded_bomb, "zip bomb"),
     "oversized": (lambda good: good, "size limit"),
     "not a zip": (lambda good: b"hello, this is plain text, not a workbook\n" * 20, "not a valid .xlsx"),
     "truncated": (lambda good: good[: len(good) // 2], "not a valid .xlsx"),

@@ -5,8 +5,13 @@ rejected" against the input and what is stored (``jiuye.registry.rules``: the sa
 every form runs), reports every problem, and writes nothing unless there are none.
 A row whose key is stored replaces the stored row: a blank cell clears that value,
 a column absent from the input keeps it. The import is audited as one event.
+
+``dry_run=True`` checks everything and writes nothing: the result says per table how
+many rows would be added, changed and left as they are, with a sample of the changes
+(``ImportResult.preview``), for a preview before the worker confirms.
 """
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +24,12 @@ from jiuye.exchange.bulk import insert_rows
 from jiuye.exchange.reader import read_input
 from jiuye.registry import models as m
 from jiuye.registry.crypto import phone_hash
+from jiuye.registry.rules import idnumber
 from jiuye.registry.rules.checks import RegisterChecks, chunks
-from jiuye.registry.rules.mapping import MODELS, PLAIN_FIELDS, row_hash, to_model
+from jiuye.registry.rules.mapping import BOOL_COLUMNS, MODELS, PLAIN_FIELDS, from_model, row_hash, to_model
 from jiuye.registry.rules.parse import ParsedTable, parse_tables
 from jiuye.registry.rules.problems import Problem
-from jiuye.registry.rules.schema import COMPUTED_INDICATORS, TABLE_BY_NAME
+from jiuye.registry.rules.schema import COMPUTED_INDICATORS, REFERENCES, TABLE_BY_NAME, TABLES
 
 # Keyed tables below 人员: (parent field, parent column, its natural key field, other key columns)
 CHILDREN = {
@@ -39,16 +45,45 @@ WHOLE_ROW = {
 }
 
 
+# How many changed rows of each table a dry run describes column by column.
+SAMPLE_SIZE = 5
+# The command line prints at most this many problem lines (and as many warnings), then a count.
+LINES_SHOWN = 1000
+
+
 @dataclass
 class ImportResult:
+    """What an import found and did. ``problems`` and ``notices`` (the warnings) are
+    ``Problem`` objects with a ``kind``; ``warnings`` are the warnings as lines
+    (``table<TAB>row<TAB>column<TAB>message``). ``counts``: per table ``added`` and
+    ``changed`` (also for a dry run, which writes nothing); ``preview`` (dry run): per table
+    ``added``, ``changed``, ``unchanged`` and ``sample``, a few changed rows as
+    ``{"row", "key", "changes": [{"column", "before", "after"}]}`` with ID and phone
+    numbers masked."""
+
     problems: list[Problem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    notices: list[Problem] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
     checksum: str = ""
+    dry_run: bool = False
+    preview: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w.line() for w in self.notices]
+
+
+_TABLE_ORDER = {t.name: i for i, t in enumerate(TABLES)}
+
+
+def problem_order(problem: Problem) -> tuple:
+    """Files first, then table by table in the order of exchange.md, row by row; the follow-on
+    line of a table after its rows ("rows rejected above")."""
+    return (_TABLE_ORDER.get(problem.table, -1), problem.kind == "follow_on", problem.row or 0)
 
 
 def input_checksum(path: Path) -> str:
@@ -66,9 +101,26 @@ def input_checksum(path: Path) -> str:
 class _Importer(RegisterChecks):
     """The checks, then the writing of the rows they passed."""
 
-    def __init__(self, parsed: dict[str, ParsedTable], problems: list[Problem], warnings: list[str], progress):
+    def __init__(self, parsed: dict[str, ParsedTable], problems: list[Problem], warnings: list[Problem], progress,
+                 dry_run: bool = False):
         super().__init__(parsed, problems, warnings)
         self.progress = progress or (lambda message, done=None, total=None: None)
+        self.dry_run = dry_run
+        self.samples: dict[str, list] = {}
+
+    def wants_sample(self, table: str) -> bool:
+        return len(self.samples.get(table, ())) < SAMPLE_SIZE
+
+    def sample(self, table: str, row, before: dict, after: dict) -> None:
+        """Note a changed row for the preview (the first few of each table): exchange columns
+        with their stored and new values as text, ID and phone numbers masked."""
+        if not self.wants_sample(table):
+            return
+        changes = [{"column": c, "before": _shown(c, before.get(c)), "after": _shown(c, after.get(c))}
+                   for c in after if c in before and _shown(c, before.get(c)) != _shown(c, after.get(c))]
+        key_columns = TABLE_BY_NAME[table].key or ()
+        key = " ".join(_shown(c, row.get(c)) for c in key_columns)
+        self.samples.setdefault(table, []).append({"row": row.number, "key": key, "changes": changes})
 
     # -- writing -------------------------------------------------------------------------
     def report(self, table: str, i: int = 0) -> None:
@@ -89,14 +141,22 @@ class _Importer(RegisterChecks):
             else:
                 counts[table] = self.write_whole_rows(table)
             self.written += len(self.rows(table))
-        self.progress("已写入，提交中 / written, committing", done=self.written, total=self.to_write)
+        if not self.dry_run:
+            self.progress("已写入，提交中 / written, committing", done=self.written, total=self.to_write)
         return {t: c for t, c in counts.items() if t in self.parsed}
+
+    def preview(self, counts: dict) -> dict:
+        return {t: {"added": c["added"], "changed": c["changed"],
+                    "unchanged": len(self.rows(t)) - c["added"] - c["changed"], "sample": self.samples.get(t, [])}
+                for t, c in counts.items()}
 
     def write_communities(self) -> dict:
         added = changed = 0
         streets = dict(Division.objects.filter(level=Level.STREET).values_list("code", "pk"))
         districts = dict(Division.objects.filter(level=Level.DISTRICT).values_list("code", "pk"))
         for street, name in sorted(self.street_names.items()):
+            if self.dry_run:
+                continue
             if street not in streets:
                 streets[street] = Division.objects.create(
                     code=street, name=name, level=Level.STREET, parent_id=districts[street[:6]]
@@ -107,12 +167,18 @@ class _Importer(RegisterChecks):
         for code, row in sorted(self.input_communities.items()):
             stored = self.stored_communities.get(code)
             if stored is None:
-                new.append(Division(code=code, name=row.get("社区名称"), level=Level.COMMUNITY, parent_id=streets[code[:9]]))
+                new.append(Division(code=code, name=row.get("社区名称"), level=Level.COMMUNITY,
+                                    parent_id=streets.get(code[:9])))
                 added += 1
             else:
                 if stored[1] != row.get("社区名称"):
                     changed += 1
-                Division.objects.filter(pk=stored[0]).update(name=row.get("社区名称"), parent_id=streets[code[:9]])
+                    self.sample("社区", row, {"社区名称": stored[1]}, {"社区名称": row.get("社区名称")})
+                if not self.dry_run:
+                    Division.objects.filter(pk=stored[0]).update(name=row.get("社区名称"), parent_id=streets[code[:9]])
+        if self.dry_run:
+            self.community_pk = {code: pk for code, (pk, _) in self.stored_communities.items()}
+            return {"added": added, "changed": changed}
         Division.objects.bulk_create(new, batch_size=1000)
         self.community_pk = dict(Division.objects.filter(level=Level.COMMUNITY).values_list("code", "pk"))
         return {"added": added, "changed": changed}
@@ -156,9 +222,9 @@ class _Importer(RegisterChecks):
                 self.report(table, i)
             key = row.get(key_col)
             fields = {f: to_model(c, row.get(c)) for c, f in plain}
-            fields[ref_field] = refs[row.get(ref_col)]
+            fields[ref_field] = refs[row.get(ref_col)] if not self.dry_run else refs.get(row.get(ref_col))
             old = stored.get(key)
-            if table == "人员":  # the keyed hashes beside the encrypted ID and phone numbers
+            if table == "人员" and not self.dry_run:  # the keyed hashes beside the encrypted ID and phone numbers
                 phone = fields["phone"] if "phone" in fields else old and old["phone"]
                 fields.update(id_hash=self.id_hash(key), phone_hash=phone_hash(phone or ""))
             if old is None:
@@ -166,6 +232,11 @@ class _Importer(RegisterChecks):
             elif any(old[f] != v for f, v in fields.items() if f not in (ref_field, "id_hash", "phone_hash")) or stored_ref[key] != row.get(ref_col):
                 version = {"version": old["version"] + 1} if table == "人员" else {}  # an open edit is refused
                 updates.append(model(pk=old["pk"], **{key_field: key}, **fields, **version))
+                if self.wants_sample(table):
+                    before = {c: from_model(c, old[f]) for c, f in plain} | {ref_col: stored_ref[key]}
+                    self.sample(table, row, before, {c: row.get(c) for c, _ in plain} | {ref_col: row.get(ref_col)})
+        if self.dry_run:
+            return {"added": len(new), "changed": len(updates)}
         insert_rows(model, new)
         if updates:
             extra = ["phone_hash", "version"] if table == "人员" else []
@@ -189,7 +260,8 @@ class _Importer(RegisterChecks):
         else:
             parent_pks = self.community_pk
         stored = {}
-        for chunk in chunks(sorted(parent_pks[p] for p in parents) if model.objects.exists() else []):
+        existing = sorted(parent_pks[p] for p in parents if p in parent_pks)  # a dry run: new parents have none
+        for chunk in chunks(existing if model.objects.exists() else []):
             for values in model.objects.filter(**{f"{parent_field}_id__in": chunk}).values(
                 "pk", parent_lookup, *[f for _, f in PLAIN_FIELDS[table]]
             ):
@@ -203,9 +275,14 @@ class _Importer(RegisterChecks):
             key = (row.get(parent_col), *[fields[field_of[c]] for c in key_cols])
             old = stored.get(key)
             if old is None:
-                new.append({f"{parent_field}_id": parent_pks[row.get(parent_col)], **fields})
+                new.append({f"{parent_field}_id": parent_pks.get(row.get(parent_col)), **fields})
             elif any(old[f] != v for f, v in fields.items()):
                 updates.append(model(pk=old["pk"], **fields))
+                if self.wants_sample(table):
+                    before = {c: from_model(c, old[f]) for c, f in plain}
+                    self.sample(table, row, before, {c: from_model(c, fields[f]) for c, f in plain})
+        if self.dry_run:
+            return {"added": len(new), "changed": len(updates)}
         insert_rows(model, new)
         if updates:
             model.objects.bulk_update(updates, list({f for f in (f for _, f in plain)} | ({"actual"} if table == "目标任务" else set())), batch_size=500)
@@ -226,37 +303,76 @@ class _Importer(RegisterChecks):
             values = [row.get(c) for c in columns]
             digest = row_hash(values)
             fields = {f: to_model(c, row.get(c)) for c, f in plain}
-            candidates[digest] = {f"{parent_field}_id": parent_pks[row.get(parent_col)], "row_hash": digest, **fields}
+            candidates[digest] = {f"{parent_field}_id": parent_pks.get(row.get(parent_col)), "row_hash": digest,
+                                  **fields}
         existing = set()
         if model.objects.exists():
             for chunk in chunks(sorted(candidates)):
                 existing.update(model.objects.filter(row_hash__in=chunk).values_list("row_hash", flat=True))
         new = [row for digest, row in candidates.items() if digest not in existing]
+        if self.dry_run:
+            return {"added": len(new), "changed": 0}
         insert_rows(model, new)
         return {"added": len(new), "changed": 0}
 
 
-def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = None) -> ImportResult:
+def _shown(column: str, value) -> str:
+    """A value as the preview shows it: text, ID and phone numbers masked."""
+    if value is None:
+        return ""
+    if column == "身份证号":
+        return idnumber.mask(str(value))
+    if column == "联系电话":
+        return idnumber.mask_phone(str(value))
+    if column in BOOL_COLUMNS and isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, tuple | list):
+        return ";".join(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _rejected_whole(parsed: dict[str, ParsedTable], problems: list[Problem]) -> None:
+    """Tables the input holds but could not be told apart count as rejected as a whole: a
+    file or sheet not named after a table may be any table the input lacks, and a table
+    given twice is neither."""
+    if any(p.kind == "not_a_table" for p in problems):
+        for target in {t for refs in REFERENCES.values() for _, t in refs}:
+            if target not in parsed:
+                parsed[target] = ParsedTable(TABLE_BY_NAME[target], (), [], "", rejected=True)
+
+
+def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = None, dry_run: bool = False,
+                  today: dt.date | None = None) -> ImportResult:
     """Import an exchange-format folder or workbook; nothing is written if any row is bad.
 
     ``progress(message, done=None, total=None)`` hears of each step (done/total: rows
     written of the whole input). ``scope``: a community-code prefix (the user's, see
     ``jiuye.standards.selectors.scope_prefix``); every row touching a community outside
-    it is rejected. None or "" (the city): no restriction.
+    it is rejected. None or "" (the city): no restriction. ``dry_run``: check everything,
+    count what would change (``counts``, ``preview``), write nothing. ``today``: the day of
+    the import (a later date is a warning), by default the local date.
     """
     path = Path(path)
-    result = ImportResult()
+    result = ImportResult(dry_run=dry_run)
     raw_tables, result.problems = read_input(path)
-    parsed = parse_tables(raw_tables, result.problems, result.warnings)
+    parsed = parse_tables(raw_tables, result.problems, result.notices, today=today)
+    _rejected_whole(parsed, result.problems)
     if progress:
         progress(f"已读取 / read: {sum(len(t.rows) for t in parsed.values())} 行 / rows")
-    importer = _Importer(parsed, result.problems, result.warnings, progress)
+    importer = _Importer(parsed, result.problems, result.notices, progress, dry_run=dry_run)
     importer.check()
     if scope:
         from jiuye.exchange.scope import scope_check
 
         scope_check(importer, scope)
+    result.problems.sort(key=problem_order)
     if result.problems:
+        return result
+    if dry_run:
+        result.counts = importer.write()
+        result.preview = importer.preview(result.counts)
         return result
     result.checksum = input_checksum(path)
     with transaction.atomic():

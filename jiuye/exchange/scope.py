@@ -44,7 +44,7 @@ def scope_check(importer, scope: str) -> None:
     def check(table, row, column, communities) -> None:
         outside = sorted(c for c in communities if not c.startswith(scope))
         if outside:
-            importer.bad(table, row, column, _outside(outside[0], scope))
+            importer.bad(table, row, column, _outside(outside[0], scope), "outside_scope")
 
     for table in BY_COMMUNITY:
         for row in importer.rows(table):

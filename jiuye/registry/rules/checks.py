@@ -28,13 +28,37 @@ def chunks(items: list, size: int = CHUNK):
         yield items[i : i + size]
 
 
-class RegisterChecks:
-    """The checks of one set of parsed tables; ``problems`` collects what is wrong."""
+# What a reference that matches no key says, by the table it points into.
+MISSING = {
+    "社区": ("社区不存在：{0}，请在社区表中列出或先导入该社区 / community does not exist: {0}; list it in 社区"
+           " or import it first", lambda v: v),
+    "家庭": ("家庭不存在：{0}，请在家庭表中列出或先导入该家庭 / household does not exist: {0}; list it in 家庭"
+           " or import it first", lambda v: v),
+    "人员": ("人员不存在：{0}，请在人员表中列出或先导入此人 / person does not exist: {0}; list them in 人员"
+           " or import them first", idnumber.mask),
+}
 
-    def __init__(self, parsed: dict[str, ParsedTable], problems: list[Problem], warnings: list[str]):
+
+def follow_on_message(count: int) -> str:
+    return f"{count} 行引用了上面被拒绝的行 / {count} rows refer to rows rejected above"
+
+
+class RegisterChecks:
+    """The checks of one set of parsed tables; ``problems`` collects what is wrong.
+
+    Follow-on problems are folded (exchange.md, "What is rejected"): a reference that
+    matches no key, into a table that had a row rejected for its key or was rejected as a
+    whole (``tainted``), is counted instead of listed, one line per referring table and
+    column. A row folded so counts as rejected for its key in turn (a 家庭 folds its 人员,
+    which fold their 就业状态, 失业登记 and 服务记录).
+    """
+
+    def __init__(self, parsed: dict[str, ParsedTable], problems: list[Problem], warnings: list[Problem]):
         self.parsed = parsed
         self.problems = problems
         self.warnings = warnings
+        self.tainted = {name: p.rejected or p.bad_keys for name, p in parsed.items()}
+        self.folded: dict[tuple[str, str], int] = {}
 
     # -- helpers -----------------------------------------------------------------
     def rows(self, table: str) -> list[Row]:
@@ -45,8 +69,30 @@ class RegisterChecks:
         parsed = self.parsed.get(table)
         return parsed.present if parsed else ()
 
-    def bad(self, table: str, row: Row | None, column: str | None, message: str) -> None:
-        self.problems.append(Problem(table, row.number if row else None, column, message))
+    def rejected_keys(self, table: str) -> dict:
+        parsed = self.parsed.get(table)
+        return parsed.rejected_keys if parsed else {}
+
+    def bad(self, table: str, row: Row | None, column: str | None, message: str, kind: str = "invalid") -> None:
+        self.problems.append(Problem(table, row.number if row else None, column, message, kind))
+
+    def refers(self, table: str, row: Row, column: str, target: str, value, known) -> bool | None:
+        """True if ``value`` names a key of ``target``. A reference that does not is reported
+        (False), or folded when ``target`` is tainted (None: the row then counts as rejected
+        for its key, and its own table is tainted)."""
+        if value in known:
+            return True
+        if self.tainted.get(target):
+            self.folded[(table, column)] = self.folded.get((table, column), 0) + 1
+            self.tainted[table] = True
+            return None
+        message, shown = MISSING[target]
+        self.bad(table, row, column, message.format(shown(value)), "missing_reference")
+        return False
+
+    def report_folded(self) -> None:
+        for (table, column), count in self.folded.items():
+            self.problems.append(Problem(table, None, column, follow_on_message(count), "follow_on"))
 
     # -- stored state ---------------------------------------------------------------
     def load_stored(self) -> None:
@@ -55,12 +101,13 @@ class RegisterChecks:
         self.stored_communities = {
             code: (pk, name) for pk, code, name in Division.objects.filter(level=Level.COMMUNITY).values_list("pk", "code", "name")
         }
-        codes = {r.get("家庭编号") for t in ("家庭", "人员", "低保") for r in self.rows(t)}
+        codes = {r.get("家庭编号") for t in ("家庭", "人员", "低保") for r in self.rows(t)} | set(self.rejected_keys("家庭"))
         self.stored_households = {}
         for chunk in chunks(sorted(c for c in codes if c) if m.Household.objects.exists() else []):
             for hh in m.Household.objects.filter(code__in=chunk).values("pk", "code", "community__code", "address", "hukou"):
                 self.stored_households[hh["code"]] = hh
         ids = {r.get("身份证号") for t in ("人员", "就业状态", "失业登记", "服务记录") for r in self.rows(t)}
+        ids |= set(self.rejected_keys("人员"))
         self.stored_persons = {}
         fields = [f for _, f in PLAIN_FIELDS["人员"]]
         for chunk in chunks(sorted(i for i in ids if i) if m.Person.objects.exists() else []):
@@ -85,6 +132,13 @@ class RegisterChecks:
         self.check_persons()
         self.check_statuses()
         self.check_simple_references()
+        self.report_folded()
+
+    def unknown_district(self, code: str, number: int) -> None:
+        self.problems.append(Problem("社区", number, "社区代码",
+                                     f"前 6 位不是已知的区县 / first 6 digits are not a known district: {code[:6]}",
+                                     "unknown_district"))
+        self.tainted["社区"] = True
 
     def check_communities(self) -> None:
         self.input_communities: dict[str, Row] = {}
@@ -92,7 +146,7 @@ class RegisterChecks:
         for row in self.rows("社区"):
             code = row.get("社区代码")
             if code[:6] not in self.districts:
-                self.bad("社区", row, "社区代码", f"前 6 位不是已知的区县 / first 6 digits are not a known district: {code[:6]}")
+                self.unknown_district(code, row.number)
                 continue
             self.input_communities[code] = row
             street, name = code[:9], row.get("街道名称")
@@ -104,9 +158,18 @@ class RegisterChecks:
                     "街道名称",
                     f"同一街道 {street} 的街道名称不一致（第 {first.number} 行为 {street_names[street][0]}）"
                     f" / street {street} has another 街道名称 in row {first.number}",
+                    "street_name",
                 )
                 continue
             street_names.setdefault(street, (name, row))
+        # Communities of rows rejected for another cell: their code is a key (unless its
+        # district is unknown, which is reported too).
+        rejected = {}
+        for code, number in self.rejected_keys("社区").items():
+            if code[:6] in self.districts:
+                rejected[code] = number
+            else:
+                self.unknown_district(code, number)
         # Against what is stored: a stored community of the street not in this input keeps
         # the stored street name, so the input must agree with it.
         for street, (name, row) in street_names.items():
@@ -120,55 +183,73 @@ class RegisterChecks:
                     row,
                     "街道名称",
                     f"街道 {street} 已登记为 {stored_name} / street {street} is stored as {stored_name}",
+                    "street_name",
                 )
         self.street_names = {street: name for street, (name, _) in street_names.items()}
-        self.known_communities = set(self.stored_communities) | set(self.input_communities)
+        self.known_communities = set(self.stored_communities) | set(self.input_communities) | set(rejected)
 
-    def require_community(self, table: str, row: Row) -> None:
-        code = row.get("社区代码")
-        if code and code not in self.known_communities:
-            self.bad(table, row, "社区代码", f"社区不存在 / community does not exist: {code}")
+    def require_community(self, table: str, row: Row) -> bool | None:
+        return self.refers(table, row, "社区代码", "社区", row.get("社区代码"), self.known_communities)
 
     def check_households(self) -> None:
         self.input_households = {}
         for row in self.rows("家庭"):
-            self.require_community("家庭", row)
-            self.input_households[row.get("家庭编号")] = row
-        self.known_households = set(self.stored_households) | set(self.input_households)
+            if self.require_community("家庭", row) is not None:  # a folded row's key is no key
+                self.input_households[row.get("家庭编号")] = row
+        self.known_households = set(self.stored_households) | set(self.input_households) | set(self.rejected_keys("家庭"))
 
     def check_persons(self) -> None:
         self.effective_persons: dict[str, dict] = {}
         present = self.present("人员")
+        keys = set()
         for row in self.rows("人员"):
             id_number = row.get("身份证号")
             values = self.stored_person_values(id_number) or {}
             values.update({c: row.get(c) for c in present})
             values.setdefault("居住终止日期", None)
             values.setdefault("退休年龄类别", "")
-            ok = True
-            if not (id_number.isascii() and idnumber.is_valid(id_number)):  # no full-width digits
-                self.bad("人员", row, "身份证号", f"身份证号校验失败 / ID number fails the GB 11643 check: {idnumber.mask(id_number)}")
-                ok = False
+            ok = key = True
+            if not self.valid_id(id_number, row.number):
+                ok = key = False
             else:
                 if idnumber.birth_date(id_number) != values["出生日期"]:
-                    self.bad("人员", row, "出生日期", "出生日期与身份证号不符 / birth date disagrees with the ID number")
+                    self.bad("人员", row, "出生日期", "出生日期与身份证号不符 / birth date disagrees with the ID number",
+                             "disagrees_with_id")
                     ok = False
                 if idnumber.sex(id_number) != values["性别"]:
-                    self.bad("人员", row, "性别", "性别与身份证号不符 / sex disagrees with the ID number")
+                    self.bad("人员", row, "性别", "性别与身份证号不符 / sex disagrees with the ID number",
+                             "disagrees_with_id")
                     ok = False
-            if values["家庭编号"] not in self.known_households:
-                self.bad("人员", row, "家庭编号", f"家庭不存在 / household does not exist: {values['家庭编号']}")
+            if self.refers("人员", row, "家庭编号", "家庭", values["家庭编号"], self.known_households) is None:
+                key = False
             birth, start, end = values["出生日期"], values["居住起始日期"], values["居住终止日期"]
             if start < birth:
-                self.bad("人员", row, "居住起始日期", "居住起始日期早于出生日期 / residence starts before birth")
+                self.bad("人员", row, "居住起始日期", "居住起始日期早于出生日期 / residence starts before birth",
+                         "before_birth")
             if end is not None and end < start:
-                self.bad("人员", row, "居住终止日期", "居住终止日期早于起始日期 / residence ends before it starts")
+                self.bad("人员", row, "居住终止日期", "居住终止日期早于起始日期 / residence ends before it starts",
+                         "end_before_start")
             if values["退休年龄类别"] == "50" and values["性别"] == "男":
-                self.bad("人员", row, "退休年龄类别", "男性不能为 50 岁退休类别 / category 50 applies to women only")
+                self.bad("人员", row, "退休年龄类别", "男性不能为 50 岁退休类别 / category 50 applies to women only",
+                         "retirement_category")
             if ok:
                 self.effective_persons[id_number] = values
+            if key:
+                keys.add(id_number)
             values["_row"] = row
-        self.known_persons = set(self.stored_persons) | {r.get("身份证号") for r in self.rows("人员")}
+        # Persons of rows rejected for another cell: their ID number is a key if it is valid.
+        keys |= {i for i, number in self.rejected_keys("人员").items() if self.valid_id(i, number)}
+        self.known_persons = set(self.stored_persons) | keys
+
+    def valid_id(self, id_number: str, number: int) -> bool:
+        """A 人员 row's ID passes GB 11643; if not, it is reported and 人员 is tainted."""
+        if id_number.isascii() and idnumber.is_valid(id_number):
+            return True
+        self.problems.append(Problem(
+            "人员", number, "身份证号",
+            f"身份证号校验失败 / ID number fails the GB 11643 check: {idnumber.mask(id_number)}", "bad_id_number"))
+        self.tainted["人员"] = True
+        return False
 
     def birth_of(self, id_number: str) -> dt.date | None:
         person = self.effective_persons.get(id_number)
@@ -178,11 +259,7 @@ class RegisterChecks:
         return stored["birth_date"] if stored else None
 
     def require_person(self, table: str, row: Row) -> bool:
-        id_number = row.get("身份证号")
-        if id_number not in self.known_persons:
-            self.bad(table, row, "身份证号", f"人员不存在 / person does not exist: {idnumber.mask(id_number)}")
-            return False
-        return True
+        return bool(self.refers(table, row, "身份证号", "人员", row.get("身份证号"), self.known_persons))
 
     def check_statuses(self) -> None:
         rows = self.rows("就业状态")
@@ -208,9 +285,11 @@ class RegisterChecks:
             end = row.get("结束日期") if "结束日期" in present else stored[id_number].get(start, (None, None))[0]
             birth = self.birth_of(id_number)
             if birth is not None and start < birth:
-                self.bad("就业状态", row, "开始日期", "状态开始日期早于出生日期 / status episode starts before birth")
+                self.bad("就业状态", row, "开始日期", "状态开始日期早于出生日期 / status episode starts before birth",
+                         "before_birth")
             if end is not None and end < start:
-                self.bad("就业状态", row, "结束日期", "结束日期早于开始日期 / episode ends before it starts")
+                self.bad("就业状态", row, "结束日期", "结束日期早于开始日期 / episode ends before it starts",
+                         "end_before_start")
                 continue
             episodes[id_number][start] = (end, row)
         for by_start in episodes.values():
@@ -224,28 +303,31 @@ class RegisterChecks:
                         culprit,
                         "开始日期",
                         f"与 {other} 开始的状态重叠 / overlaps the status episode starting {other}",
+                        "status_overlap",
                     )
                 if reach is None or (reach[0] is not None and (end is None or end > reach[0])):
                     reach = (end, start, row)
         # A stored episode must not start before a (changed) birth date either.
+        given = {(r.get("身份证号"), r.get("开始日期")) for r in rows}
         for id_number, person in self.effective_persons.items():
             for start in stored.get(id_number, {}):
-                if start < person["出生日期"] and (id_number, start) not in {(r.get("身份证号"), r.get("开始日期")) for r in rows}:
-                    self.bad("人员", person["_row"], "出生日期", f"已有状态早于出生日期 / a stored status episode starts before birth: {start}")
+                if start < person["出生日期"] and (id_number, start) not in given:
+                    self.bad("人员", person["_row"], "出生日期",
+                             f"已有状态早于出生日期 / a stored status episode starts before birth: {start}", "before_birth")
                     break
 
     def check_simple_references(self) -> None:
         for row in self.rows("失业登记"):
             self.require_person("失业登记", row)
             if row.get("注销日期") is not None and row.get("注销日期") < row.get("登记日期"):
-                self.bad("失业登记", row, "注销日期", "注销日期早于登记日期 / cancelled before it was registered")
+                self.bad("失业登记", row, "注销日期", "注销日期早于登记日期 / cancelled before it was registered",
+                         "end_before_start")
         for row in self.rows("服务记录"):
             self.require_person("服务记录", row)
         for row in self.rows("低保"):
-            if row.get("家庭编号") not in self.known_households:
-                self.bad("低保", row, "家庭编号", f"家庭不存在 / household does not exist: {row.get('家庭编号')}")
+            self.refers("低保", row, "家庭编号", "家庭", row.get("家庭编号"), self.known_households)
             if row.get("结束日期") is not None and row.get("结束日期") < row.get("开始日期"):
-                self.bad("低保", row, "结束日期", "结束日期早于开始日期 / episode ends before it starts")
+                self.bad("低保", row, "结束日期", "结束日期早于开始日期 / episode ends before it starts", "end_before_start")
         for table in ("投诉", "目标任务", "组织建设"):
             for row in self.rows(table):
                 self.require_community(table, row)
@@ -269,11 +351,11 @@ def ledger_validate(tables: dict[str, list[dict]]) -> list[Problem]:
     in a spreadsheet (the first row is 2). Nothing is written.
     """
     problems: list[Problem] = []
-    warnings: list[str] = []
+    warnings: list[Problem] = []
     raw_tables = []
     for name, rows in tables.items():
         if name not in TABLE_BY_NAME:
-            problems.append(Problem(name, None, None, "不是台账表名 / not a table of the exchange format"))
+            problems.append(Problem(name, None, None, "不是台账表名 / not a table of the exchange format", "not_a_table"))
             continue
         if not rows:
             continue
@@ -284,7 +366,9 @@ def ledger_validate(tables: dict[str, list[dict]]) -> list[Problem]:
         raw_tables.append(raw)
     parsed = parse_tables(raw_tables, problems, warnings)
     RegisterChecks(parsed, problems, warnings).check()
-    return problems
+    # A single-record write shows each cause beside its field: the count of rows that
+    # follow from it says nothing more there.
+    return [p for p in problems if p.kind != "follow_on"]
 
 
 def csv_cell(value):

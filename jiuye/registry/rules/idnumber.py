@@ -4,13 +4,16 @@ import datetime as dt
 import operator
 import re
 
+from jiuye.registry.rules.widths import ascii_forms, trim
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _RE = re.compile(r"^\d{17}[\dX]$", re.ASCII)
 
 
 def normalize(value: str) -> str:
-    return value.strip().upper()
+    """Trimmed, full-width forms read as ASCII, a lowercase x as X."""
+    return ascii_forms(trim(value)).upper()
 
 
 def check_digit(first17: str) -> str:

@@ -21,25 +21,53 @@ from itertools import repeat
 
 from jiuye.registry.rules import idnumber
 from jiuye.registry.rules.problems import Problem
-from jiuye.registry.rules.schema import TABLE_BY_NAME, Table
+from jiuye.registry.rules.schema import (
+    FULL_WIDTH_COLUMNS,
+    NAME_MAX_LENGTH,
+    NUMBER_CELL_RULES,
+    REFERENCES,
+    TABLE_BY_NAME,
+    Table,
+)
+from jiuye.registry.rules.widths import WHITE_SPACE, ascii_forms, trim
 
-# ASCII digits only: \d would also take full-width and other Unicode digits.
-_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})( 00:00:00)?$", re.ASCII)
+# ASCII digits only (full-width forms are read as ASCII first): \d would also take other
+# Unicode digits.
+_DATE_RE = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[ T]00:00:00)?$", re.ASCII)
+_DATE_CN_RE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(?:[ T]00:00:00)?$", re.ASCII)
+# A date in one of the forms above followed by another time of day.
+_DATE_TIME_RE = re.compile(
+    r"^\d{4}(?:([-/.])\d{1,2}\1\d{1,2}|年\d{1,2}月\d{1,2}日)[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", re.ASCII
+)
 _INT_RE = re.compile(r"^[+-]?\d+$", re.ASCII)
 _CODE_RE = re.compile(r"^\d{12}$", re.ASCII)
+# A long number as a spreadsheet shows it (5.00118E+17), typed or saved as text.
+_SCIENTIFIC_RE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$", re.ASCII)
+_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 _FORMULA_ESCAPE = re.compile(r"^'[=+\-@]")
+# Control characters (C0 and C1): refused in a 姓名; elsewhere in free text a warning,
+# except tab and line breaks, which a multi-line cell holds.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_WARN_RE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_XML_ILLEGAL_RE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f]")
+
+DATE_FORMS_ZH = "2026-06-30、2026-6-30、2026/6/30、2026.6.30 或 2026年6月30日"
+DATE_FORMS_EN = "2026-06-30, 2026-6-30, 2026/6/30, 2026.6.30 or 2026年6月30日"
+NUMBER_CELL_NAMES = {"身份证号": "ID number", "家庭编号": "household number", "联系电话": "phone number"}
 
 
 @dataclass
 class RawTable:
     """A table as read, before parsing: the header and the rows as raw cell values (str, or a
     ``date``/``datetime``/number from a workbook cell), each with its spreadsheet row number
-    (the header is row 1)."""
+    (the header is row 1). ``unreadable``: the file or sheet could not be read (its problem is
+    reported by the reader); the table counts as rejected as a whole."""
 
     name: str
     source: str
     headers: list[str]
     rows: list[tuple[int, list]] = field(default_factory=list)
+    unreadable: bool = False
 
 
 @dataclass
@@ -55,14 +83,27 @@ class Row:
 
 @dataclass
 class ParsedTable:
+    """The rows of a table that parsed. ``rejected``: the table was rejected as a whole (its
+    file unreadable, an unknown, duplicate or missing column); ``bad_keys``: a row was
+    rejected for its key (blank, unreadable, a number cell); ``rejected_keys``: the keys
+    (table with a one-column key) of rows rejected for other cells, with their row numbers:
+    a reference to one of them is not a missing reference."""
+
     table: Table
     present: tuple[str, ...]
     rows: list[Row]
     source: str
+    rejected: bool = False
+    bad_keys: bool = False
+    rejected_keys: dict = field(default_factory=dict)
 
 
 class CellError(ValueError):
-    pass
+    """A cell that cannot be read; ``kind`` is the problem's kind (``problems.KINDS``)."""
+
+    def __init__(self, message: str, kind: str = "invalid"):
+        super().__init__(message)
+        self.kind = kind
 
 
 def unescape(text: str) -> str:
@@ -70,45 +111,152 @@ def unescape(text: str) -> str:
     return text[1:] if text[:1] == "'" and _FORMULA_ESCAPE.match(text) else text
 
 
+def number_shown(value) -> str:
+    """Enough of a number cell to recognise it, never a full ID number: an integer below
+    10^12 as it is, anything longer as a spreadsheet shows it, cut short (5.0011…E+17)."""
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e12:
+        return str(int(number))
+    if abs(number) < 1e6:
+        return repr(number)
+    mantissa, exponent = f"{number:.4e}".split("e")
+    return f"{mantissa}…E{exponent[0]}{exponent[1:]}"
+
+
+def _number_cell_error(column: str, shown: str, *, scientific: bool = False) -> CellError:
+    english = NUMBER_CELL_NAMES.get(column, column)
+    if column == "联系电话":
+        return CellError(
+            f"联系电话是数字单元格（{shown}），座机号码开头的 0 已经丢失：请把该列设置为文本格式，再重新录入这些号码"
+            f" / the phone number is a number cell ({shown}) and a landline's leading 0 is already lost:"
+            " format the column as Text and type the numbers again",
+            "number_cell",
+        )
+    if scientific:
+        return CellError(
+            f"{column}写成了科学计数法（{shown}），末尾几位数字已经丢失：请把该列设置为文本格式，再重新录入这些值"
+            f" / the {english} is written in scientific notation ({shown}), its last digits are already lost:"
+            " format the column as Text and type the values again",
+            "number_cell",
+        )
+    return CellError(
+        f"{column}是数字单元格（{shown}）：表格软件只保留 15 位有效数字并去掉开头的 0，数字已经丢失："
+        f"请把该列设置为文本格式，再重新录入这些值 / the {english} is a number cell ({shown}): a spreadsheet keeps"
+        " only 15 significant digits and drops leading zeros, so digits are already lost: format the column as"
+        " Text and type the values again",
+        "number_cell",
+    )
+
+
+def _scientific_error(column: str, text: str) -> CellError:
+    try:
+        shown = number_shown(float(text.replace(",", ".")))
+    except (ValueError, OverflowError):
+        shown = text[:8] + "…"
+    return _number_cell_error(column, shown, scientific=True)
+
+
+def _not_a_date(text: str) -> CellError:
+    if _DATE_TIME_RE.match(text):
+        return CellError(
+            f"日期不能带时间（只可为 00:00:00）：{text!r} / a date must not carry a time of day (only 00:00:00): {text!r}",
+            "date_with_time",
+        )
+    return CellError(
+        f"不是日期：{text!r}，日期应写成 {DATE_FORMS_ZH} / not a date: {text!r}; write dates as {DATE_FORMS_EN}",
+        "bad_date",
+    )
+
+
 @functools.lru_cache(maxsize=65536)
 def _date_text(text: str) -> dt.date:
-    match = _DATE_RE.match(text)
-    if not match:
-        raise CellError(f"日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD: {text!r}")
+    """A trimmed text cell of a date column as a date (full-width forms read as ASCII)."""
+    mapped = unescape(ascii_forms(text))
+    match = _DATE_RE.match(mapped)
+    if match:
+        year, month, day = match[1], match[3], match[4]
+    else:
+        match = _DATE_CN_RE.match(mapped)
+        if not match:
+            raise _not_a_date(text)
+        year, month, day = match[1], match[2], match[3]
     try:
-        return dt.date(int(match[1]), int(match[2]), int(match[3]))
+        return dt.date(int(year), int(month), int(day))
     except ValueError:
-        raise CellError(f"不是有效日期 / not a real date: {text!r}") from None
+        raise CellError(f"不是有效日期 / not a real date: {text!r}", "bad_date") from None
 
 
 def parse_date(raw) -> dt.date | None:
     if isinstance(raw, dt.datetime):
         if raw.time() != dt.time(0, 0):
-            raise CellError("日期不能带时间 / a date must not carry a time of day")
+            raise CellError("日期不能带时间 / a date must not carry a time of day", "date_with_time")
         return raw.date()
     if isinstance(raw, dt.date):
         return raw
-    text = unescape(cell_text(raw))
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        shown = number_shown(raw)
+        raise CellError(
+            f"数字 {shown} 不是日期（日期单元格丢失了日期格式？）：请把该列设置为日期格式，或把日期写成 {DATE_FORMS_ZH}"
+            f" / the number {shown} is not a date (a date cell that lost its format?): format the column as Date,"
+            f" or write dates as {DATE_FORMS_EN}",
+            "bad_date",
+        )
+    text = cell_text(raw)
     if not text:
         return None
+    if "\x00" in text:
+        raise _nul_error()
     return _date_text(text)
 
 
 def parse_int(raw) -> int | None:
     if isinstance(raw, bool):
-        raise CellError(f"不是整数 / not an integer: {raw!r}")
+        raise CellError(f"不是整数 / not an integer: {raw!r}", "bad_integer")
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float):
         if raw.is_integer():
             return int(raw)
-        raise CellError(f"不是整数 / not an integer: {raw!r}")
-    text = unescape(cell_text(raw))
+        raise CellError(f"不是整数 / not an integer: {raw!r}", "bad_integer")
+    text = cell_text(raw)
     if not text:
         return None
-    if not _INT_RE.match(text):
-        raise CellError(f"不是整数 / not an integer: {text!r}")
-    return int(text)
+    mapped = unescape(ascii_forms(text))
+    if not _INT_RE.match(mapped):
+        raise CellError(f"不是整数 / not an integer: {text!r}", "bad_integer")
+    return int(mapped)
+
+
+def _nul_error() -> CellError:
+    return CellError("含有空字符（NUL），无法保存：请删去它 / holds a NUL character, which cannot be stored: remove it",
+                     "nul_character")
+
+
+def _non_text_cell(column, raw) -> str:
+    """A workbook cell that is not text (a number, a date, a boolean) as text, or its problem."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        rule = NUMBER_CELL_RULES.get(column.name)
+        if rule == "refuse":
+            raise _number_cell_error(column.name, number_shown(raw))
+        text = cell_text(raw)
+        if rule == "mobile" and not _MOBILE_RE.match(text):
+            raise _number_cell_error(column.name, idnumber.mask_phone(text))
+        return text
+    return cell_text(raw)
+
+
+def check_name(text: str) -> None:
+    """A 姓名: at most 50 characters, no control character."""
+    if len(text) > NAME_MAX_LENGTH:
+        raise CellError(
+            f"姓名超过 {NAME_MAX_LENGTH} 个字符（{len(text)} 个）/ the name is longer than {NAME_MAX_LENGTH}"
+            f" characters ({len(text)})",
+            "name_too_long",
+        )
+    control = _CONTROL_RE.search(text)
+    if control:
+        code = f"U+{ord(control[0]):04X}"
+        raise CellError(f"姓名含有控制字符 {code} / the name holds a control character ({code})", "control_character")
 
 
 def parse_cell(column, raw):
@@ -117,26 +265,58 @@ def parse_cell(column, raw):
         return parse_date(raw)
     if kind == "int":
         return parse_int(raw)
-    text = unescape(raw.strip() if type(raw) is str else cell_text(raw))
+    name = column.name
+    if type(raw) is str:
+        text = trim(raw)
+    elif raw is None:
+        text = ""
+    else:
+        text = _non_text_cell(column, raw)
+    if "\x00" in text:
+        raise _nul_error()
+    if name in FULL_WIDTH_COLUMNS:
+        text = ascii_forms(text)
+    text = unescape(text)
     if kind == "text":
+        if name == "姓名":
+            check_name(text)
+        elif NUMBER_CELL_RULES.get(name) == "refuse" and _SCIENTIFIC_RE.match(text):
+            raise _scientific_error(name, text)
         return text
     if kind == "enum":
         if text and text not in column.values:
-            raise CellError(f"取值不在列表中 / value not in the list ({'、'.join(column.values)}): {text!r}")
+            raise CellError(f"取值不在列表中 / value not in the list ({'、'.join(column.values)}): {text!r}", "not_in_list")
         return text
     if kind == "multi":
-        parts = [p.strip() for p in re.split("[;；]", text) if p.strip()]
+        parts = [trim(p) for p in re.split("[;；]", text) if trim(p)]
         bad = [p for p in parts if p not in column.values]
         if bad:
-            raise CellError(f"取值不在列表中 / value not in the list ({'、'.join(column.values)}): {'、'.join(bad)}")
+            raise CellError(f"取值不在列表中 / value not in the list ({'、'.join(column.values)}): {'、'.join(bad)}",
+                            "not_in_list")
         return tuple(dict.fromkeys(parts))
     if kind == "community_code":
         if text and not _CODE_RE.match(text):
-            raise CellError(f"社区代码须为 12 位数字 / community code must have 12 digits: {text!r}")
+            raise CellError(f"社区代码须为 12 位数字 / community code must have 12 digits: {text!r}",
+                            "bad_community_code")
         return text
     if kind == "id_number":
-        return idnumber.normalize(text)
+        if _SCIENTIFIC_RE.match(text):
+            raise _scientific_error(name, text)
+        return text.upper()
     return text
+
+
+def text_warning(column, value) -> str | None:
+    """The warning a free-text value earns (a control character other than tab and line breaks)."""
+    if column.kind != "text" or not value:
+        return None
+    control = _CONTROL_WARN_RE.search(value)
+    if not control:
+        return None
+    code = f"U+{ord(control[0]):04X}"
+    lost = "，导出为工作簿时会被删去" if _XML_ILLEGAL_RE.match(control[0]) else ""
+    lost_en = "; a workbook export leaves it out" if lost else ""
+    return f"含有控制字符 {code}{lost} / holds a control character ({code}){lost_en}"
 
 
 @contextmanager
@@ -160,26 +340,43 @@ def _blank(value) -> bool:
 def _has_content(cells) -> bool:
     """Whether any cell holds more than blanks (a row of text cells is tested in one go)."""
     try:
-        return bool("".join(cells).strip())
+        return bool("".join(cells).strip(WHITE_SPACE))
     except TypeError:  # not all text: an .xlsx row (numbers, dates, None for an empty cell)
         return any(c is not None and c != "" and cell_text(c) for c in cells)
 
 
 def _parse_column(column, cells: list) -> list | None:
     """The parsed values of one column's text cells, as ``parse_cell`` gives them, or None
-    if any cell is not text, does not parse, or is a blank required value."""
+    if any cell is not text, does not parse, is a blank required value or earns a warning."""
     if set(map(type, cells)) - {str}:
         return None
+    joined = "".join(cells)
+    # A NUL or another control character is a problem or a warning: the row-by-row pass
+    # reports it. Without them Python's strip() is the trim (it differs only on U+001C–F).
+    if "\x00" in joined or _CONTROL_WARN_RE.search(joined):
+        return None
     texts = list(map(str.strip, cells))
+    name = column.name
+    if name in FULL_WIDTH_COLUMNS and not joined.isascii():
+        texts = list(map(ascii_forms, texts))
     if any(map(str.startswith, texts, repeat("'"))):  # formula escapes are rare: undone one by one
         texts = [unescape(t) for t in texts]
     kind = column.kind
+    scientific = ((kind == "id_number" or NUMBER_CELL_RULES.get(name) == "refuse")
+                  and ("e" in joined or "E" in joined) and any(map(_SCIENTIFIC_RE.match, texts)))
     try:
-        if kind == "text":  # repeated texts (employers, handlers, skills) kept once
-            distinct = set(texts)
+        if kind == "text":
+            if name == "姓名":
+                if max(map(len, texts), default=0) > NAME_MAX_LENGTH or _CONTROL_RE.search("".join(texts)):
+                    return None
+            elif scientific:
+                return None
+            distinct = set(texts)  # repeated texts (employers, handlers, skills) kept once
             values = list(map({t: t for t in distinct}.__getitem__, texts)) if len(distinct) < len(texts) // 2 else texts
         elif kind == "id_number":
-            values = list(map(idnumber.normalize, texts))
+            if scientific:
+                return None
+            values = list(map(str.upper, texts))
         elif kind == "enum":  # one string object per value, not one per cell
             distinct = set(texts)
             if distinct - set(column.values) - {""}:
@@ -203,7 +400,7 @@ def _parse_column(column, cells: list) -> list | None:
 def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], positions: dict[str, int]) -> list[Row] | None:
     """The rows of a table with no problem at all, parsed column by column; None at the
     first sign of one (a cell beyond the header or missing, a cell that is not text, a
-    bad or blank required value, one key with two contents)."""
+    bad or blank required value, one key with two contents, a cell earning a warning)."""
     width = len(raw.headers)
     if len(positions) != width:  # a column without a header
         return None
@@ -236,10 +433,24 @@ def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], position
     return kept  # identical repeats dropped, the first kept
 
 
-def parse_tables(raw_tables: list[RawTable], problems: list[Problem], warnings: list[str]) -> dict[str, ParsedTable]:
+# Tables whose one-column key other tables refer to.
+REFERENCED = frozenset(target for refs in REFERENCES.values() for _, target in refs)
+
+
+def parse_tables(raw_tables: list[RawTable], problems: list[Problem], warnings: list[Problem],
+                 today: dt.date | None = None) -> dict[str, ParsedTable]:
+    """Parse every table (``problems`` and ``warnings`` collect what is found); ``today``
+    (default: the local date) is the day after which a date earns a warning."""
     parsed: dict[str, ParsedTable] = {}
+    if today is None:
+        from django.utils import timezone
+
+        today = timezone.localdate()
     for raw in raw_tables:
         table = TABLE_BY_NAME[raw.name]
+        if raw.unreadable:
+            parsed[raw.name] = ParsedTable(table, (), [], raw.source, rejected=True)
+            continue
         known = set(table.column_names)
         positions: dict[str, int] = {}
         ignored_positions: list[int] = []
@@ -248,63 +459,108 @@ def parse_tables(raw_tables: list[RawTable], problems: list[Problem], warnings: 
             if not header:
                 ignored_positions.append(index)
             elif header not in known:
-                problems.append(Problem(raw.name, 1, header, "未知列 / unknown column"))
+                problems.append(Problem(raw.name, 1, header, "未知列 / unknown column", "unknown_column"))
                 header_ok = False
             elif header in positions:
-                problems.append(Problem(raw.name, 1, header, "列重复 / duplicate column"))
+                problems.append(Problem(raw.name, 1, header, "列重复 / duplicate column", "duplicate_column"))
                 header_ok = False
             else:
                 positions[header] = index
         for column in table.columns:
             if column.required and column.name not in positions:
-                problems.append(Problem(raw.name, None, column.name, "缺少必填列 / required column missing"))
+                problems.append(Problem(raw.name, None, column.name, "缺少必填列 / required column missing",
+                                        "missing_column"))
                 header_ok = False
         if not header_ok:
+            parsed[raw.name] = ParsedTable(table, (), [], raw.source, rejected=True)
+            raw.rows = []
             continue
         present = tuple(c for c in table.column_names if c in positions)
         with gc_paused():
             rows = _parse_clean(raw, table, present, positions)
+        result = ParsedTable(table, present, rows or [], raw.source)
         if rows is None:
-            rows = _parse_rows(raw, table, present, positions, ignored_positions, problems, warnings)
-        parsed[raw.name] = ParsedTable(table, present, rows, raw.source)
+            result.rows = _parse_rows(raw, result, positions, ignored_positions, problems, warnings)
+        _future_dates(result, today, warnings)
+        parsed[raw.name] = result
         raw.rows = []  # consumed: a large register's raw cells need not outlive their parse
     return parsed
 
 
-def _parse_rows(raw: RawTable, table: Table, present: tuple[str, ...], positions: dict[str, int],
-                ignored_positions: list[int], problems: list[Problem], warnings: list[str]) -> list[Row]:
-    """Row by row, reporting every problem."""
+def _future_dates(parsed: ParsedTable, today: dt.date, warnings: list[Problem]) -> None:
+    """A warning for every date after ``today`` (a typing slip, or a planned end)."""
+    records = [row.values for row in parsed.rows]
+    for column in parsed.table.columns:
+        if column.kind != "date" or column.name not in parsed.present:
+            continue
+        values = list(map(dict.get, records, repeat(column.name)))
+        if max(filter(None, values), default=today) <= today:
+            continue
+        for row, value in zip(parsed.rows, values, strict=True):
+            if value is not None and value > today:
+                warnings.append(Problem(
+                    parsed.table.name, row.number, column.name,
+                    f"日期 {value} 晚于导入当日 {today}（录入错误？计划的结束日期？）"
+                    f" / dated {value}, after the day of the import {today} (a typing slip, or a planned end?)",
+                    "future_date"))
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _parse_rows(raw: RawTable, parsed: ParsedTable, positions: dict[str, int], ignored_positions: list[int],
+                problems: list[Problem], warnings: list[Problem]) -> list[Row]:
+    """Row by row, reporting every problem (and every warning)."""
+    table, present = parsed.table, parsed.present
     rows: list[Row] = []
     seen: dict[tuple, Row] = {}
     plan = [(name, table.column(name), positions[name]) for name in present]
     width = len(raw.headers)
+    key_columns = table.key or present
+    track_keys = table.name in REFERENCED
+    ignored = set(ignored_positions)
+    stray: dict[int, list[int]] = {}  # column index -> [first row, rows] of values under no header
     for number, cells in raw.rows:
         if not _has_content(cells):
             continue
-        if ignored_positions or len(cells) > width:
-            stray = [i for i in range(len(cells)) if (i in ignored_positions or i >= width) and cell_text(cells[i])]
-            if stray:
-                warnings.append(f"{raw.name} 第{number}行：无表头的单元格已忽略 / cells without a header ignored")
+        if ignored or len(cells) > width:
+            for i in range(len(cells)):
+                if (i in ignored or i >= width) and cell_text(cells[i]):
+                    stray.setdefault(i, [number, 0])[1] += 1
         values = {}
-        row_ok = True
+        failed: set[str] = set()
         n_cells = len(cells)
         for name, column, index in plan:
             raw_value = cells[index] if index < n_cells else None
             try:
                 value = parse_cell(column, raw_value)
             except CellError as exc:
-                problems.append(Problem(raw.name, number, name, str(exc)))
-                row_ok = False
+                problems.append(Problem(raw.name, number, name, str(exc), exc.kind))
+                failed.add(name)
                 continue
             if column.required and _blank(value):
-                problems.append(Problem(raw.name, number, name, "必填项为空 / required value is blank"))
-                row_ok = False
+                problems.append(Problem(raw.name, number, name, "必填项为空 / required value is blank", "blank_required"))
+                failed.add(name)
                 continue
+            message = text_warning(column, value)
+            if message:
+                warnings.append(Problem(raw.name, number, name, message, "control_character"))
             values[name] = value
-        if not row_ok:
+        if failed:
+            if track_keys:
+                if failed & set(key_columns):
+                    parsed.bad_keys = True
+                else:
+                    parsed.rejected_keys.setdefault(values[key_columns[0]], number)
             continue
         row = Row(number, values)
-        key = tuple(values.get(k) for k in (table.key or present))
+        key = tuple(values.get(k) for k in key_columns)
         first = seen.get(key)
         if first is not None:
             if first.values != values:
@@ -314,11 +570,18 @@ def _parse_rows(raw: RawTable, table: Table, present: tuple[str, ...], positions
                         number,
                         None,
                         f"与第 {first.number} 行的键相同但内容不同 / same key as row {first.number} with different values",
+                        "duplicate_key",
                     )
                 )
             continue
         seen[key] = row
         rows.append(row)
+    for index, (first, count) in sorted(stray.items()):
+        letter = _column_letter(index)
+        warnings.append(Problem(raw.name, first, None,
+                                f"第 {letter} 列没有表头，其中 {count} 行的值已忽略（自第 {first} 行起）/ values under a"
+                                f" blank header (column {letter}) ignored in {count} row(s) from row {first}",
+                                "unheaded_values"))
     return rows
 
 
@@ -334,4 +597,4 @@ def cell_text(value) -> str:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value).strip()
+    return trim(str(value))

@@ -153,6 +153,31 @@ TABLES: tuple[Table, ...] = (
 TABLE_BY_NAME = {t.name: t for t in TABLES}
 COMPUTED_INDICATORS = ("再就业人数", "就业困难人员再就业人数")
 
+# exchange.md "Values": the columns in which full-width forms (U+FF01–U+FF5E, U+3000) are
+# read as ASCII; every date and integer column besides these.
+FULL_WIDTH_COLUMNS = frozenset(
+    {"社区代码", "家庭编号", "身份证号", "联系电话"}
+    | {c.name for t in TABLES for c in t.columns if c.kind in ("date", "int")}
+)
+# A number cell of a workbook in these columns has lost digits ("refuse"), or is accepted
+# only as a mobile number ("mobile"); a 社区代码 (12 digits) is exact.
+NUMBER_CELL_RULES = {"身份证号": "refuse", "家庭编号": "refuse", "联系电话": "mobile"}
+# A 姓名 longer than this (after trimming) is rejected.
+NAME_MAX_LENGTH = 50
+
+# The references of each table: (column, the table whose key it names).
+REFERENCES = {
+    "家庭": (("社区代码", "社区"),),
+    "人员": (("家庭编号", "家庭"),),
+    "就业状态": (("身份证号", "人员"),),
+    "失业登记": (("身份证号", "人员"),),
+    "低保": (("家庭编号", "家庭"),),
+    "服务记录": (("身份证号", "人员"),),
+    "投诉": (("社区代码", "社区"),),
+    "目标任务": (("社区代码", "社区"),),
+    "组织建设": (("社区代码", "社区"),),
+}
+
 # Dates of facts that have happened (a birth, a residence, a status or 低保 start, a
 # registration, a service): a form or API write may not date one after today. An import
 # only warns about any date after the day of the import (it may carry planned ends), and
