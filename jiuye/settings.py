@@ -109,6 +109,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A field key that does not match the database: 503 with what to do, for every request.
+    "jiuye.middleware.StartupProblemMiddleware",
     "jiuye.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jiuye.middleware.DefaultChineseLocaleMiddleware",
