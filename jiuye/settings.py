@@ -294,6 +294,22 @@ CELERY_BEAT_SCHEDULE = {
 # Exported files are deleted by the nightly run this many days after they were made.
 JIUYE_EXPORT_KEEP_DAYS = int(os.environ.get("JIUYE_EXPORT_KEEP_DAYS", 7))
 
+# Imports and exports never run in the web server's process (docs/background.md): without a
+# broker each job is a process of its own (`jiuye job run ID`, started detached); with Celery it
+# runs in a worker. Either way with these limits (memory of the job's process, MB; seconds), and a
+# heartbeat in the progress cache: a running job without one for JIUYE_JOB_STALE_SECONDS is failed.
+JIUYE_JOB_MEMORY_MB = int(os.environ.get("JIUYE_JOB_MEMORY_MB", 2048))
+JIUYE_JOB_TIME_LIMIT = int(os.environ.get("JIUYE_JOB_TIME_LIMIT", 3600))
+JIUYE_JOB_HEARTBEAT_SECONDS = float(os.environ.get("JIUYE_JOB_HEARTBEAT_SECONDS", 10))
+JIUYE_JOB_STALE_SECONDS = float(os.environ.get("JIUYE_JOB_STALE_SECONDS", 60))
+# 0: without a broker, run jobs inside the process that starts them, without limits (the tests).
+JIUYE_JOB_PROCESS = os.environ.get("JIUYE_JOB_PROCESS", "1") not in {"0", "false", "no"}
+CELERY_TASK_SOFT_TIME_LIMIT = JIUYE_JOB_TIME_LIMIT
+CELERY_TASK_TIME_LIMIT = JIUYE_JOB_TIME_LIMIT + 30
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = JIUYE_JOB_MEMORY_MB * 1024  # KiB: a child that grew is replaced
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker logs through LOGGING (masked, below)
+CELERY_BEAT_SCHEDULE["job-watch"] = {"task": "jiuye.jobs_watch", "schedule": 60.0}
+
 # Live progress of background jobs (jiuye/tasks/progress.py): never in the database, which
 # an import keeps locked (SQLite) or its rows unseen (PostgreSQL) until it commits.
 # Redis when there is one (JIUYE_REDIS_URL, or a redis:// broker), else files under VAR_DIR.
