@@ -196,10 +196,29 @@ JIUYE_IMPORT_MAX_XLSX_UNCOMPRESSED = int(
 )
 JIUYE_IMPORT_MAX_XLSX_RATIO = int(os.environ.get("JIUYE_IMPORT_MAX_XLSX_RATIO", 200))
 
+# Every handler masks ID and phone numbers, and writes a 4xx answer as one line (jiuye/logs.py).
+# Django's own loggers go to the same handler (not to Django's default console as well); the
+# development server's access log keeps its own format, masked too.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "mask_numbers": {"()": "jiuye.logs.MaskNumbers"},
+        "one_line_client_errors": {"()": "jiuye.logs.OneLineClientErrors"},
+    },
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                          "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors", "mask_numbers"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "level": "INFO",
+                          "filters": ["mask_numbers"]},
+    },
+    "loggers": {
+        "django": {"handlers": [], "level": "NOTSET", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("JIUYE_LOG_LEVEL", "WARNING")},
 }
 
