@@ -10,19 +10,21 @@ A job that fails for another reason than its input (a limit, an error of jiuye) 
 carries an exception's name, and the traceback is logged once, here.
 """
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import shutil
 import socket
+import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from jiuye.tasks.models import Job, JobFailure, JobKind, JobState, MorningDigest
-from jiuye.tasks.progress import Heartbeat, JobProgress, progress_clear, progress_read
+from jiuye.tasks.progress import Heartbeat, JobProgress, heartbeat_read, progress_clear, progress_read
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +157,66 @@ def job_abandon(job: Job, failure: str, *, limit=None) -> bool:
             shutil.rmtree(job_dir(job) / "input", ignore_errors=True)
         progress_clear(job.pk)
     return bool(written)
+
+
+def in_own_process() -> bool:
+    """Without a broker, each job runs in a process of its own (unless JIUYE_JOB_PROCESS=0)."""
+    return settings.CELERY_TASK_ALWAYS_EAGER and settings.JIUYE_JOB_PROCESS
+
+
+def _stopped(job: Job, now: float) -> str | None:
+    """Why ``job``'s process is taken for gone (a failure code), or None while it may be alive."""
+    if job.state == JobState.RUNNING:
+        since = (job.started_at or job.created_at).timestamp()
+    elif job.state == JobState.QUEUED and in_own_process():
+        since = job.created_at.timestamp()  # its process should have started within seconds
+    else:
+        return None  # finished, or queued for a Celery worker (which may be busy)
+    last = heartbeat_read(job.pk) or since
+    if now - last <= settings.JIUYE_JOB_STALE_SECONDS:
+        return None
+    ran = now - since
+    return JobFailure.TIME if job.state == JobState.RUNNING and ran >= settings.JIUYE_JOB_TIME_LIMIT else \
+        JobFailure.STOPPED
+
+
+@contextlib.contextmanager
+def _brief_lock_wait():
+    """On SQLite, wait at most a moment for the write lock (an import may hold it for minutes):
+    a page must not hang on it. PostgreSQL locks only the job's row, which nobody holds."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    usual = int(float(connection.settings_dict.get("OPTIONS", {}).get("timeout", 5)) * 1000)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout = 250")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {usual}")
+
+
+def jobs_stopped_fail(jobs=None) -> list[Job]:
+    """Fail the unfinished jobs (``jobs``, or all) whose process is gone: running, or (without
+    a broker) queued, with no heartbeat for ``JIUYE_JOB_STALE_SECONDS``. Returns them, failed
+    in memory; each is written unless the database is locked for longer than a moment (then the
+    next look, or the scheduler, writes it)."""
+    candidates = Job.objects.filter(state__in=(JobState.QUEUED, JobState.RUNNING)) if jobs is None else \
+        [job for job in jobs if not job.finished]
+    now, stopped = time.time(), []
+    for job in candidates:
+        failure = _stopped(job, now)
+        if failure is None:
+            continue
+        limit = settings.JIUYE_JOB_TIME_LIMIT if failure == JobFailure.TIME else None
+        try:
+            with _brief_lock_wait():
+                job_abandon(job, failure, limit=limit)
+        except OperationalError:
+            logger.info("background job %s: failing it waits for the database's write lock", job.pk)
+        stopped.append(job)
+    return stopped
 
 
 def job_scheduled(kind: str, **params) -> Job:

@@ -5,25 +5,25 @@
 (``jiuye.tasks.process``). With ``JIUYE_JOB_PROCESS=0`` (the tests) Celery's eager mode runs it
 at once in this process. What runs the job is ``jiuye.tasks.runner.job_run``.
 
-``jobs_stopped_fail`` fails the jobs whose process is gone (no heartbeat): the job pages call
-it whenever they read jobs, and so does the scheduler (``jiuye.jobs_watch``, ``jiuye job watch``).
+``jobs_stopped_fail`` (``runner``) fails the jobs whose process is gone (no heartbeat): the job
+pages call it whenever they read jobs, and so does the scheduler (``jiuye.jobs_watch``,
+``jiuye job watch``).
 """
 
-import contextlib
 import logging
 import subprocess
-import time
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import OperationalError, connection, transaction
+from django.db import transaction
 from django.utils.text import get_valid_filename
 
 from jiuye.audit.services import audit_event_record
-from jiuye.tasks.models import Job, JobFailure, JobKind, JobState
-from jiuye.tasks.progress import heartbeat_read, progress_clear
-from jiuye.tasks.runner import job_abandon, job_dir
+from jiuye.tasks.models import Job, JobFailure, JobKind
+from jiuye.tasks.progress import progress_clear
+from jiuye.tasks.runner import in_own_process, job_abandon, job_dir, jobs_stopped_fail
+
+__all__ = ["export_download_record", "job_start", "jobs_stopped_fail"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,13 +75,8 @@ def job_start(*, user, kind: str, params: dict | None = None, files=()) -> Job:
     return job
 
 
-def _in_own_process() -> bool:
-    """Without a broker, each job runs in a process of its own (unless JIUYE_JOB_PROCESS=0)."""
-    return settings.CELERY_TASK_ALWAYS_EAGER and settings.JIUYE_JOB_PROCESS
-
-
 def _send(job_id: int) -> None:
-    if _in_own_process():
+    if in_own_process():
         from jiuye.tasks.process import job_process_start
 
         try:
@@ -93,61 +88,6 @@ def _send(job_id: int) -> None:
     from jiuye.tasks.tasks import job_run_task
 
     job_run_task.delay(job_id)
-
-
-def _stopped(job: Job, now: float) -> str | None:
-    """Why ``job``'s process is taken for gone (a failure code), or None while it may be alive."""
-    if job.state == JobState.RUNNING:
-        since = (job.started_at or job.created_at).timestamp()
-    elif job.state == JobState.QUEUED and _in_own_process():
-        since = job.created_at.timestamp()  # its process should have started within seconds
-    else:
-        return None  # finished, or queued for a Celery worker (which may be busy)
-    last = heartbeat_read(job.pk) or since
-    if now - last <= settings.JIUYE_JOB_STALE_SECONDS:
-        return None
-    ran = now - since
-    return JobFailure.TIME if job.state == JobState.RUNNING and ran >= settings.JIUYE_JOB_TIME_LIMIT else \
-        JobFailure.STOPPED
-
-
-@contextlib.contextmanager
-def _brief_lock_wait():
-    """On SQLite, wait at most a moment for the write lock (an import may hold it for minutes):
-    a page must not hang on it. PostgreSQL locks only the job's row, which nobody holds."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    usual = int(float(connection.settings_dict.get("OPTIONS", {}).get("timeout", 5)) * 1000)
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA busy_timeout = 250")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA busy_timeout = {usual}")
-
-
-def jobs_stopped_fail(jobs=None) -> list[Job]:
-    """Fail the unfinished jobs (``jobs``, or all) whose process is gone: running, or (without
-    a broker) queued, with no heartbeat for ``JIUYE_JOB_STALE_SECONDS``. Returns them, failed
-    in memory; each is written unless the database is locked for longer than a moment (then the
-    next look, or the scheduler, writes it)."""
-    candidates = Job.objects.filter(state__in=(JobState.QUEUED, JobState.RUNNING)) if jobs is None else \
-        [job for job in jobs if not job.finished]
-    now, stopped = time.time(), []
-    for job in candidates:
-        failure = _stopped(job, now)
-        if failure is None:
-            continue
-        limit = settings.JIUYE_JOB_TIME_LIMIT if failure == JobFailure.TIME else None
-        try:
-            with _brief_lock_wait():
-                job_abandon(job, failure, limit=limit)
-        except OperationalError:
-            logger.info("background job %s: failing it waits for the database's write lock", job.pk)
-        stopped.append(job)
-    return stopped
 
 
 def export_download_record(*, user, job: Job) -> None:

@@ -36,7 +36,7 @@ def job_run_task(job_id: int) -> str:
 @shared_task(name="jiuye.jobs_watch")
 def jobs_watch() -> int:
     """Beat, every minute: fail the jobs whose process died (no heartbeat)."""
-    from jiuye.tasks.services import jobs_stopped_fail
+    from jiuye.tasks.runner import jobs_stopped_fail
 
     return len(jobs_stopped_fail())
 
@@ -47,8 +47,7 @@ def nightly_evaluation(as_of: str | None = None) -> int:
     the files of old exports are deleted first."""
     from django.conf import settings
 
-    from jiuye.tasks.runner import job_files_expire, job_scheduled
-    from jiuye.tasks.services import jobs_stopped_fail
+    from jiuye.tasks.runner import job_files_expire, job_scheduled, jobs_stopped_fail
 
     jobs_stopped_fail()
     job_files_expire(days=settings.JIUYE_EXPORT_KEEP_DAYS)

@@ -13,7 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, job=None, **options):
         if action == "watch":
-            from jiuye.tasks.services import jobs_stopped_fail
+            from jiuye.tasks.runner import jobs_stopped_fail
 
             for stopped in jobs_stopped_fail():
                 self.stdout.write(f"#{stopped.pk} {stopped.message}")
