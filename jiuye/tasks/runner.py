@@ -152,7 +152,8 @@ def job_abandon(job: Job, failure: str, *, limit=None) -> bool:
         state=job.state, failure=job.failure, message=job.message, result=job.result, finished_at=job.finished_at,
         done=job.done, total=job.total)
     if written:
-        logger.warning("background job %s (%s) failed: its process stopped (%s)", job.pk, job.kind, failure)
+        logger.warning("background job %s (%s) marked failed (%s): its process ended without recording the end",
+                       job.pk, job.kind, failure)
         if job.kind == JobKind.IMPORT:
             shutil.rmtree(job_dir(job) / "input", ignore_errors=True)
         progress_clear(job.pk)
