@@ -13,6 +13,8 @@ import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.core.signals import request_started
+from django.db import close_old_connections
 from django.test import override_settings
 
 from jiuye.accounts.services import user_add
@@ -60,7 +62,12 @@ def test_the_wsgi_application_says_it_when_it_starts_and_then_answers_503(regist
         status = []
         environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
                    "wsgi.url_scheme": "http", "wsgi.input": StringIO(""), "wsgi.errors": StringIO()}
-        body = b"".join(WSGIHandler()(environ, lambda s, headers: status.append(s)))
+        # As Django's test client does: the request must not close the test's open transaction.
+        request_started.disconnect(close_old_connections)
+        try:
+            body = b"".join(WSGIHandler()(environ, lambda s, headers: status.append(s)))
+        finally:
+            request_started.connect(close_old_connections)
     assert status == ["503 Service Unavailable"] and KEY_MISMATCH in body.decode()
 
 
