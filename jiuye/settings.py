@@ -324,7 +324,7 @@ JIUYE_JOB_STALE_SECONDS = float(os.environ.get("JIUYE_JOB_STALE_SECONDS", 60))
 # 0: without a broker, run jobs inside the process that starts them, without limits (the tests).
 JIUYE_JOB_PROCESS = os.environ.get("JIUYE_JOB_PROCESS", "1") not in {"0", "false", "no"}
 CELERY_TASK_SOFT_TIME_LIMIT = JIUYE_JOB_TIME_LIMIT
-CELERY_TASK_TIME_LIMIT = JIUYE_JOB_TIME_LIMIT + 30
+CELERY_TASK_TIME_LIMIT = JIUYE_JOB_TIME_LIMIT + 30  # jiuye.tasks.runner.KILL_GRACE_SECONDS
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = JIUYE_JOB_MEMORY_MB * 1024  # KiB: a child that grew is replaced
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker logs through LOGGING (masked, below)
 CELERY_BEAT_SCHEDULE["job-watch"] = {"task": "jiuye.jobs_watch", "schedule": 60.0}

@@ -459,3 +459,19 @@ def test_a_job_is_run_once_even_when_its_message_comes_again(register):
     job = Job.objects.create(kind="evaluate", state=JobState.RUNNING, params={"as_of": "2026-06-30"})
     assert job_run(job.pk).state == JobState.RUNNING  # another worker has it
     assert not EvaluationSnapshot.objects.exists()
+
+
+def test_a_job_alive_past_the_time_it_would_have_been_killed_at_is_failed(as_jia, settings):
+    """A pool that enforces no limit (Celery's solo pool) leaves a stuck job beating: the check
+    fails it once it is past its time limit and the kill that would have followed."""
+    from jiuye.tasks.progress import heartbeat_beat
+
+    settings.JIUYE_JOB_TIME_LIMIT, settings.JIUYE_JOB_STALE_SECONDS = 600, 60
+    job = Job.objects.create(kind="import", user=User.objects.get(username="jia"), division_code=JIA,
+                             state=JobState.RUNNING, started_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=650))
+    heartbeat_beat(job.pk)
+    assert "job-running" in as_jia.get(f"/ledgers/jobs/{job.pk}/progress/").content.decode()
+    Job.objects.filter(pk=job.pk).update(started_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=700))
+    heartbeat_beat(job.pk)
+    box = as_jia.get(f"/ledgers/jobs/{job.pk}/progress/").content.decode()
+    assert "job-failed" in box and "600 秒" in box

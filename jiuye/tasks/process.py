@@ -20,12 +20,10 @@ import time
 from django.conf import settings
 
 from jiuye.tasks.models import Job, JobFailure
-from jiuye.tasks.runner import JobTimeLimit, job_abandon, job_run
+from jiuye.tasks.runner import KILL_GRACE_SECONDS, JobTimeLimit, job_abandon, job_run
 
 logger = logging.getLogger(__name__)
 
-# Seconds a worker may go on past its time limit (it was asked to stop) before it is killed.
-GRACE_SECONDS = 30
 
 LAUNCHER = (
     "import subprocess, sys\n"
@@ -97,7 +95,7 @@ def job_process_run(job_id: int) -> int:
         finally:
             logging.shutdown()
             os._exit(code)
-    deadline = time.monotonic() + (seconds + GRACE_SECONDS if seconds else float("inf"))
+    deadline = time.monotonic() + (seconds + KILL_GRACE_SECONDS if seconds else float("inf"))
     killed = False
     while True:
         ended, status = os.waitpid(pid, os.WNOHANG)

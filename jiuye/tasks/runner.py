@@ -28,6 +28,10 @@ from jiuye.tasks.progress import Heartbeat, JobProgress, heartbeat_read, progres
 
 logger = logging.getLogger(__name__)
 
+# Seconds a job may go on past its time limit (it was asked to stop) before it is killed: by the
+# job's own process (``process``), or by Celery's hard time limit (``CELERY_TASK_TIME_LIMIT``).
+KILL_GRACE_SECONDS = 30
+
 
 def job_dir(job: Job) -> Path:
     """Where a job keeps its files (uploads while it runs, the export afterwards)."""
@@ -173,12 +177,13 @@ def _stopped(job: Job, now: float) -> str | None:
         since = job.created_at.timestamp()  # its process should have started within seconds
     else:
         return None  # finished, or queued for a Celery worker (which may be busy)
-    last = heartbeat_read(job.pk) or since
+    last, ran = heartbeat_read(job.pk) or since, now - since
+    overdue = job.state == JobState.RUNNING and ran >= settings.JIUYE_JOB_TIME_LIMIT
+    if overdue and ran > settings.JIUYE_JOB_TIME_LIMIT + KILL_GRACE_SECONDS + settings.JIUYE_JOB_STALE_SECONDS:
+        return JobFailure.TIME  # alive but past the time it would have been killed at (a pool without limits)
     if now - last <= settings.JIUYE_JOB_STALE_SECONDS:
         return None
-    ran = now - since
-    return JobFailure.TIME if job.state == JobState.RUNNING and ran >= settings.JIUYE_JOB_TIME_LIMIT else \
-        JobFailure.STOPPED
+    return JobFailure.TIME if overdue else JobFailure.STOPPED
 
 
 @contextlib.contextmanager
