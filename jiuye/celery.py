@@ -1,7 +1,8 @@
 """The Celery app: ``celery -A jiuye worker`` and ``celery -A jiuye beat`` (docs/background.md).
 
 Configured from Django's settings (the ``CELERY_`` ones); with no broker
-(``JIUYE_BROKER_URL`` unset) every task runs in-process at once.
+(``JIUYE_BROKER_URL`` unset) a task sent runs at once where it is sent (eager), and an import
+or export is not sent but started in a process of its own (``jiuye.tasks.process``).
 """
 
 import os

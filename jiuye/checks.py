@@ -1,8 +1,59 @@
-"""System checks shown by `jiuye migrate`, `jiuye runserver` and `jiuye check`."""
+"""System checks shown by `jiuye migrate`, `jiuye runserver` and `jiuye check`, and the problems
+of start-up that stop the application from serving anything.
+
+A problem of start-up is one that makes every page wrong (a field key that does not match the
+database). Its source lives in the layer that knows it (``jiuye.registry.crypto``) and plugs
+itself in with ``startup_problem_source``; then the commands stop on it (error ``jiuye.E001``),
+the WSGI application logs it when it starts and answers 503 with its message
+(``jiuye.middleware.StartupProblemMiddleware``), and the job runner fails its job.
+"""
+
+import logging
+from collections.abc import Callable
 
 from django.conf import settings
+from django.core.checks import Error, register
 from django.core.checks import Warning as CheckWarning
-from django.core.checks import register
+
+_SOURCES: list[Callable[..., str | None]] = []
+
+
+def startup_problem_source(source: Callable[..., str | None]):
+    """Register ``source(*, thorough: bool) -> message | None`` (a decorator)."""
+    if source not in _SOURCES:
+        _SOURCES.append(source)
+    return source
+
+
+_standing: list[str] = []  # the problem found last, while it stands: asked thoroughly until it is gone
+
+
+def startup_problem(*, thorough: bool = True) -> str | None:
+    """The first problem of start-up, or None. ``thorough=False`` is the cheap form asked on
+    each request (each source remembers a success for the process); once a problem is found,
+    every ask is thorough until it is gone."""
+    thorough = thorough or bool(_standing)
+    found = None
+    for source in _SOURCES:
+        found = source(thorough=thorough)
+        if found:
+            break
+    _standing[:] = [found] if found else []
+    return found
+
+
+def startup_problem_log() -> str | None:
+    """What the WSGI application does when it starts: the problem, logged once (or None)."""
+    problem = startup_problem()
+    if problem:
+        logging.getLogger("jiuye").error("%s", problem)
+    return problem
+
+
+@register()
+def startup_problems(app_configs, **kwargs):
+    problem = startup_problem()
+    return [Error(problem, id="jiuye.E001")] if problem else []
 
 
 @register()

@@ -49,3 +49,28 @@ class DatabaseUnavailableMiddleware:
         )
         response["Retry-After"] = "5"
         return response
+
+
+class StartupProblemMiddleware:
+    """While a problem of start-up stands (``jiuye.checks.startup_problem``: a field key that does
+    not match the database), every request is answered 503 with its message, instead of a
+    page that fails (a 500 on every page showing a person). First in the chain after the
+    security middleware: nothing else runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from jiuye.checks import startup_problem
+
+        try:
+            problem = startup_problem(thorough=False)
+        except Exception:  # noqa: BLE001 - cannot be told now (e.g. no database): the request says so itself
+            problem = None
+        if problem:
+            from django.http import HttpResponse
+
+            response = HttpResponse(problem, status=503, content_type="text/plain; charset=utf-8")
+            response["Retry-After"] = "60"
+            return response
+        return self.get_response(request)

@@ -109,6 +109,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A field key that does not match the database: 503 with what to do, for every request.
+    "jiuye.middleware.StartupProblemMiddleware",
     "jiuye.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jiuye.middleware.DefaultChineseLocaleMiddleware",
@@ -199,10 +201,29 @@ JIUYE_IMPORT_MAX_ROWS = int(os.environ.get("JIUYE_IMPORT_MAX_ROWS", 10_000_000))
 JIUYE_IMPORT_MAX_COLUMNS = int(os.environ.get("JIUYE_IMPORT_MAX_COLUMNS", 1000))
 JIUYE_IMPORT_MAX_CELL_CHARS = int(os.environ.get("JIUYE_IMPORT_MAX_CELL_CHARS", 32767))
 
+# Every handler masks ID and phone numbers, and writes a 4xx answer as one line (jiuye/logs.py).
+# Django's own loggers go to the same handler (not to Django's default console as well); the
+# development server's access log keeps its own format, masked too.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "mask_numbers": {"()": "jiuye.logs.MaskNumbers"},
+        "one_line_client_errors": {"()": "jiuye.logs.OneLineClientErrors"},
+    },
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                          "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors", "mask_numbers"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "level": "INFO",
+                          "filters": ["mask_numbers"]},
+    },
+    "loggers": {
+        "django": {"handlers": [], "level": "NOTSET", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("JIUYE_LOG_LEVEL", "WARNING")},
 }
 
@@ -296,6 +317,22 @@ CELERY_BEAT_SCHEDULE = {
 
 # Exported files are deleted by the nightly run this many days after they were made.
 JIUYE_EXPORT_KEEP_DAYS = int(os.environ.get("JIUYE_EXPORT_KEEP_DAYS", 7))
+
+# Imports and exports never run in the web server's process (docs/background.md): without a
+# broker each job is a process of its own (`jiuye job run ID`, started detached); with Celery it
+# runs in a worker. Either way with these limits (memory of the job's process, MB; seconds), and a
+# heartbeat in the progress cache: a running job without one for JIUYE_JOB_STALE_SECONDS is failed.
+JIUYE_JOB_MEMORY_MB = int(os.environ.get("JIUYE_JOB_MEMORY_MB", 2048))
+JIUYE_JOB_TIME_LIMIT = int(os.environ.get("JIUYE_JOB_TIME_LIMIT", 3600))
+JIUYE_JOB_HEARTBEAT_SECONDS = float(os.environ.get("JIUYE_JOB_HEARTBEAT_SECONDS", 10))
+JIUYE_JOB_STALE_SECONDS = float(os.environ.get("JIUYE_JOB_STALE_SECONDS", 60))
+# 0: without a broker, run jobs inside the process that starts them, without limits (the tests).
+JIUYE_JOB_PROCESS = os.environ.get("JIUYE_JOB_PROCESS", "1") not in {"0", "false", "no"}
+CELERY_TASK_SOFT_TIME_LIMIT = JIUYE_JOB_TIME_LIMIT
+CELERY_TASK_TIME_LIMIT = JIUYE_JOB_TIME_LIMIT + 30  # jiuye.tasks.runner.KILL_GRACE_SECONDS
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = JIUYE_JOB_MEMORY_MB * 1024  # KiB: a child that grew is replaced
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker logs through LOGGING (masked, below)
+CELERY_BEAT_SCHEDULE["job-watch"] = {"task": "jiuye.jobs_watch", "schedule": 60.0}
 
 # Live progress of background jobs (jiuye/tasks/progress.py): never in the database, which
 # an import keeps locked (SQLite) or its rows unseen (PostgreSQL) until it commits.

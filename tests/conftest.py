@@ -98,3 +98,10 @@ def chromium(live_server):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _jobs_in_the_test_process(settings):
+    """Background jobs run eagerly in the test's own process (its test database is not one
+    another process could open); tests/test_job_process.py runs them in processes of their own."""
+    settings.JIUYE_JOB_PROCESS = False

@@ -380,3 +380,98 @@ def test_a_worker_on_redis_takes_a_queued_import_to_done_with_progress_seen_mean
     assert job.state == JobState.DONE, (job.message, job.errors)
     assert m.Person.objects.with_id_number(NEW_MAN).exists()
     assert "every 1s" not in client.get(f"/ledgers/jobs/{job.pk}/progress/").content.decode()
+
+
+# -- failures: what the worker sees ---------------------------------------------------------------------
+
+
+def test_an_upload_without_a_file_is_refused_by_the_form(as_jia):
+    for data in ({}, {"files": [SimpleUploadedFile("人员.csv", b"")]}):
+        response = as_jia.post("/ledgers/import/", data)
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert 'id="error-files"' in body, data
+        assert "请选择要导入的文件" in body or "文件是空的" in body
+    assert Job.objects.count() == 0
+
+
+def test_a_job_that_fails_inside_says_what_to_do_and_logs_the_traceback_once(
+        as_jia, example_dir, monkeypatch, caplog, django_capture_on_commit_callbacks):
+    from jiuye.tasks import runner
+
+    def broken(job, progress):
+        raise KeyError("input")
+
+    monkeypatch.setitem(runner.RUNNERS, "import", broken)
+    job, location = _start(as_jia, "/ledgers/import/", {"files": [_people(example_dir, _new_man())]},
+                           django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and job.failure == "internal"
+    body = as_jia.get(location).content.decode()
+    assert "KeyError" not in body and "KeyError" not in job.message
+    assert f"任务编号 #{job.pk}" in body and "登记数据没有任何改动" in body
+    tracebacks = [r for r in caplog.records if r.exc_info and f"job {job.pk}" in r.getMessage()]
+    assert len(tracebacks) == 1 and tracebacks[0].exc_info[0] is KeyError
+
+
+def test_a_job_over_celerys_soft_time_limit_fails_with_the_time_limit(as_jia, example_dir, monkeypatch, settings,
+                                                                     django_capture_on_commit_callbacks):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from jiuye.tasks import runner
+
+    def slow(job, progress):
+        raise SoftTimeLimitExceeded()
+
+    settings.JIUYE_JOB_TIME_LIMIT = 600
+    monkeypatch.setitem(runner.RUNNERS, "import", slow)
+    job, location = _start(as_jia, "/ledgers/import/", {"files": [_people(example_dir, _new_man())]},
+                           django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.failure == "time" and "600" in job.message
+    assert "600 秒" in as_jia.get(location).content.decode()
+
+
+def test_a_running_job_whose_heartbeat_stopped_is_failed_when_it_is_looked_at(as_jia, settings, caplog):
+    from jiuye.tasks.progress import heartbeat_beat
+
+    jia = User.objects.get(username="jia")
+    job = Job.objects.create(kind="import", user=jia, division_code=JIA, state=JobState.RUNNING)
+    heartbeat_beat(job.pk)
+    assert "job-running" in as_jia.get(f"/ledgers/jobs/{job.pk}/progress/").content.decode()
+    settings.JIUYE_JOB_STALE_SECONDS = 60
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=90)):
+        box = as_jia.get(f"/ledgers/jobs/{job.pk}/progress/").content.decode()
+        listed = as_jia.get("/ledgers/jobs/").content.decode()
+        as_jia.cookies["django_language"] = "en"
+        english = as_jia.get(f"/ledgers/jobs/{job.pk}/").content.decode()
+    assert "job-failed" in box and "every 1s" not in box and "任务进程在任务完成之前停止了" in box
+    assert "The job&#x27;s process stopped before the job was finished" in english
+    assert "job-failed" in listed
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and job.failure == "stopped" and job.finished_at
+    assert len([r for r in caplog.records if f"job {job.pk} " in r.getMessage()]) == 1  # recorded once
+
+
+def test_a_job_is_run_once_even_when_its_message_comes_again(register):
+    from jiuye.tasks.runner import job_run
+
+    job = Job.objects.create(kind="evaluate", state=JobState.RUNNING, params={"as_of": "2026-06-30"})
+    assert job_run(job.pk).state == JobState.RUNNING  # another worker has it
+    assert not EvaluationSnapshot.objects.exists()
+
+
+def test_a_job_alive_past_the_time_it_would_have_been_killed_at_is_failed(as_jia, settings):
+    """A pool that enforces no limit (Celery's solo pool) leaves a stuck job beating: the check
+    fails it once it is past its time limit and the kill that would have followed."""
+    from jiuye.tasks.progress import heartbeat_beat
+
+    settings.JIUYE_JOB_TIME_LIMIT, settings.JIUYE_JOB_STALE_SECONDS = 600, 60
+    job = Job.objects.create(kind="import", user=User.objects.get(username="jia"), division_code=JIA,
+                             state=JobState.RUNNING, started_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=650))
+    heartbeat_beat(job.pk)
+    assert "job-running" in as_jia.get(f"/ledgers/jobs/{job.pk}/progress/").content.decode()
+    Job.objects.filter(pk=job.pk).update(started_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=700))
+    heartbeat_beat(job.pk)
+    box = as_jia.get(f"/ledgers/jobs/{job.pk}/progress/").content.decode()
+    assert "job-failed" in box and "600 秒" in box

@@ -5,8 +5,8 @@ from jiuye.tasks.models import Job, MorningDigest
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ("pk", "kind", "state", "user", "division_code", "created_at", "finished_at")
-    list_filter = ("kind", "state")
+    list_display = ("pk", "kind", "state", "failure", "user", "division_code", "created_at", "finished_at")
+    list_filter = ("kind", "state", "failure")
     readonly_fields = [f.name for f in Job._meta.fields]
 
     def has_add_permission(self, request):

@@ -19,6 +19,8 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         single = super().clean
         if isinstance(data, list | tuple):
+            if not data and self.required:  # no file at all: refused here, not later by the job
+                raise forms.ValidationError(self.error_messages["required"], code="required")
             return [single(d, initial) for d in data]
         return [single(data, initial)]
 
@@ -27,6 +29,10 @@ class ImportForm(forms.Form):
     files = MultipleFileField(
         label=_("Exchange-format file"),
         help_text=_("One .xlsx workbook, or the CSV files named after their tables (人员.csv, 家庭.csv, …)."),
+        error_messages={
+            "required": _("Choose the file to import: one .xlsx workbook, or the CSV files of the tables."),
+            "empty": _("The file is empty: choose the exchange-format file to import."),
+        },
     )
 
     def clean_files(self):

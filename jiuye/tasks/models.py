@@ -26,6 +26,43 @@ class JobState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class JobFailure(models.TextChoices):
+    """Why a job failed, when it was not the input's fault (an import's rejected rows are
+    ``Job.errors``). The job page explains each in the reader's language (``explanation``)."""
+
+    MEMORY = "memory", _("Memory limit")
+    TIME = "time", _("Time limit")
+    STOPPED = "stopped", _("Process stopped")
+    INTERNAL = "internal", _("Internal error")
+    KEY = "key", _("Wrong field key")
+    NO_INPUT = "no_input", _("No file")
+
+
+FAILURE_EXPLANATIONS = {
+    JobFailure.MEMORY: _(
+        "The job needed more memory than a job may use (%(memory)s MB) and was stopped.%(unchanged)s "
+        "Split the input into smaller files (for example one community each) and import them one after "
+        "the other, or ask your administrator to raise JIUYE_JOB_MEMORY_MB."),
+    JobFailure.TIME: _(
+        "The job ran longer than a job may run (%(seconds)s seconds) and was stopped.%(unchanged)s "
+        "Split the input into smaller files and import them one after the other, or ask your "
+        "administrator to raise JIUYE_JOB_TIME_LIMIT."),
+    JobFailure.STOPPED: _(
+        "The job's process stopped before the job was finished (it was killed, the machine ran out of "
+        "memory, or the server was restarted).%(unchanged)s Start the job again; if it stops again, "
+        "tell your administrator."),
+    JobFailure.INTERNAL: _(
+        "The job failed because of an error in jiuye itself.%(unchanged)s Tell your administrator: the "
+        "details are in the server's log under job #%(job)s."),
+    JobFailure.KEY: _(
+        "The server's field key (JIUYE_FIELD_KEY) does not match the database, so the job was not run. "
+        "Tell your administrator."),
+    JobFailure.NO_INPUT: _("No file was uploaded for this import. Start it again with the file to import."),
+}
+# Said in the explanation of a failed import or export, which changes nothing unless it finishes.
+UNCHANGED = _("The register was not changed.")
+
+
 class JobQuerySet(models.QuerySet):
     def for_user(self, user):
         """A user's own jobs; staff users also see the jobs of their division (deny by default)."""
@@ -51,6 +88,10 @@ class Job(models.Model):
     done = models.PositiveBigIntegerField(default=0)
     total = models.PositiveBigIntegerField(null=True, blank=True)
     message = models.TextField(blank=True)
+    failure = models.CharField(_("failure"), max_length=10, blank=True, choices=JobFailure.choices)
+    process_id = models.PositiveIntegerField(_("process"), null=True, blank=True,
+                                             help_text="the pid of the process that ran the job")
+    process_host = models.CharField(_("host"), max_length=255, blank=True)
     params = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
     result_path = models.TextField(blank=True)
@@ -75,6 +116,17 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (JobState.DONE, JobState.FAILED)
+
+    @property
+    def failure_explanation(self) -> str:
+        """What happened and what to do, in the active language ("" if not failed that way)."""
+        if not self.failure or self.failure not in FAILURE_EXPLANATIONS:
+            return ""
+        limit = (self.result or {}).get("limit")  # the limit in force when the job ran
+        unchanged = f" {UNCHANGED}" if self.kind in (JobKind.IMPORT, JobKind.EXPORT) else ""
+        return FAILURE_EXPLANATIONS[self.failure] % {
+            "memory": limit or settings.JIUYE_JOB_MEMORY_MB, "seconds": limit or settings.JIUYE_JOB_TIME_LIMIT,
+            "job": self.pk, "unchanged": unchanged}
 
 
 class MorningDigest(models.Model):

@@ -1,22 +1,36 @@
 """Running background jobs: what the worker (or, without a broker, the job's own process) does.
 
 ``job_run`` marks a recorded job running, does the work with a ``JobProgress`` callback
-(cache, see ``jiuye.tasks.progress``) and records the end; ``job_scheduled`` records and
-runs a job of the scheduler. Jobs are recorded and sent here by ``jiuye.tasks.services``.
+(cache, see ``jiuye.tasks.progress``) and a heartbeat, and records the end; ``job_scheduled``
+records and runs a job of the scheduler. Jobs are recorded and sent here by
+``jiuye.tasks.services``; ``jiuye.tasks.process`` runs one in a process of its own.
+
+A job that fails for another reason than its input (a limit, an error of jiuye) says so with a
+``Job.failure`` code, explained on the job page in the reader's language; its message never
+carries an exception's name, and the traceback is logged once, here.
 """
 
+import contextlib
 import datetime as dt
 import logging
+import os
 import shutil
+import socket
+import time
 from pathlib import Path
 
 from django.conf import settings
+from django.db import OperationalError, connection
 from django.utils import timezone
 
-from jiuye.tasks.models import Job, JobKind, JobState, MorningDigest
-from jiuye.tasks.progress import JobProgress, progress_clear
+from jiuye.tasks.models import Job, JobFailure, JobKind, JobState, MorningDigest
+from jiuye.tasks.progress import Heartbeat, JobProgress, heartbeat_read, progress_clear, progress_read
 
 logger = logging.getLogger(__name__)
+
+# Seconds a job may go on past its time limit (it was asked to stop) before it is killed: by the
+# job's own process (``process``), or by Celery's hard time limit (``CELERY_TASK_TIME_LIMIT``).
+KILL_GRACE_SECONDS = 30
 
 
 def job_dir(job: Job) -> Path:
@@ -24,33 +38,191 @@ def job_dir(job: Job) -> Path:
     return Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk)
 
 
-def job_run(job_id: int) -> Job:
-    """Run a recorded job to its end; a job already finished is left alone (redelivery)."""
+class JobTimeLimit(BaseException):  # noqa: N818 - like KeyboardInterrupt, it passes ``except Exception``
+    """The job's time is up (``jiuye.tasks.process.ProcessLimits``). Not an ``Exception``, so
+    that no ``except Exception`` of the work on the way turns it into something else."""
+
+
+def _limit_failure(exc: BaseException) -> str | None:
+    """The failure a limit gives (memory; time: ours or Celery's soft limit), else None."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    if isinstance(exc, MemoryError):
+        return JobFailure.MEMORY
+    if isinstance(exc, JobTimeLimit | SoftTimeLimitExceeded):
+        return JobFailure.TIME
+    return None
+
+
+def _limit_value(failure: str, limits) -> int:
+    """The limit that stopped the job: the one it ran with, else the setting (Celery's soft limit)."""
+    if failure == JobFailure.MEMORY:
+        return getattr(limits, "memory_mb", None) or settings.JIUYE_JOB_MEMORY_MB
+    return getattr(limits, "seconds", None) or settings.JIUYE_JOB_TIME_LIMIT
+
+
+def failure_message(job: Job, failure: str, limit=None) -> str:
+    """The job's message (bilingual, as the admin and the command line show it) for ``failure``."""
+    cn, en = ("，未写入任何数据", ", nothing written") if job.kind in (JobKind.IMPORT, JobKind.EXPORT) else ("", "")
+    return {
+        JobFailure.MEMORY: f"超出内存限制（{limit} MB），任务已停止{cn} / over the memory limit ({limit} MB): "
+                           f"stopped{en}",
+        JobFailure.TIME: f"超出时间限制（{limit} 秒），任务已停止{cn} / over the time limit ({limit} s): stopped{en}",
+        JobFailure.STOPPED: f"任务进程意外停止{cn} / the job's process stopped before the end{en}",
+        JobFailure.INTERNAL: f"内部错误{cn}，详情见服务器日志（任务 #{job.pk}）/ internal error{en}: "
+                             f"see the server log (job #{job.pk})",
+        JobFailure.NO_INPUT: "没有上传文件 / no file was uploaded",
+    }.get(failure, "")
+
+
+def job_fail(job: Job, failure: str, *, limit=None, message: str = "") -> None:
+    """Mark ``job`` (in memory) failed with ``failure``; the caller saves it."""
+    job.state, job.failure = JobState.FAILED, failure
+    job.message = message or failure_message(job, failure, limit)
+    if limit is not None:
+        job.result = {**(job.result or {}), "limit": limit}
+
+
+def job_run(job_id: int, *, limits=None) -> Job:
+    """Run a recorded job to its end, once: a job already started or finished is left alone
+    (a message delivered again never runs it twice; one whose process died is failed by
+    ``services.jobs_stopped_fail``). ``limits`` (``process.ProcessLimits``) bound the work."""
+    started = timezone.now()
+    claimed = Job.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+        state=JobState.RUNNING, started_at=started, process_id=os.getpid(), process_host=socket.gethostname()[:255])
     job = Job.objects.select_related("user", "user__scope").get(pk=job_id)
-    if job.finished:
+    if not claimed:
         return job
-    job.state, job.started_at = JobState.RUNNING, timezone.now()
-    job.save(update_fields=["state", "started_at"])
     progress = JobProgress(job.pk)
-    try:
-        RUNNERS[job.kind](job, progress)
-    except Exception as exc:  # noqa: BLE001 - any failure ends the job, the worker goes on
-        logger.exception("background job %s (%s) failed", job.pk, job.kind)
-        job.state = JobState.FAILED
-        job.message = f"内部错误 / internal error: {type(exc).__name__}"
-    else:
-        if job.state == JobState.RUNNING:
-            job.state = JobState.DONE
-            job.done = job.total = max(progress.last["total"] or 0, progress.last["done"] or 0, job.total or 0) or 1
-    finally:
-        if job.kind == JobKind.IMPORT and job.params.get("input"):
-            shutil.rmtree(job_dir(job) / "input", ignore_errors=True)
-    job.finished_at = timezone.now()
-    if job.state == JobState.FAILED:
-        job.done, job.total = progress.last["done"] or 0, progress.last["total"]
-    job.save()
+    with Heartbeat(job.pk):
+        try:
+            _work(job, progress, limits)
+        except BaseException as exc:
+            failure = _limit_failure(exc)
+            if failure is None:
+                if not isinstance(exc, Exception):
+                    raise  # KeyboardInterrupt, SystemExit: the process is going
+                logger.exception("background job %s (%s) failed", job.pk, job.kind)
+                job_fail(job, JobFailure.INTERNAL)
+            else:
+                logger.warning("background job %s (%s) stopped: %s limit", job.pk, job.kind, failure)
+                job_fail(job, failure, limit=_limit_value(failure, limits))
+            if not connection.in_atomic_block:
+                connection.close()  # a query cut short may have left it unusable; the save opens another
+        else:
+            if job.state == JobState.RUNNING:
+                job.state = JobState.DONE
+                job.done = job.total = max(progress.last["total"] or 0, progress.last["done"] or 0, job.total or 0) or 1
+        finally:
+            if job.kind == JobKind.IMPORT and job.params.get("input"):
+                shutil.rmtree(job_dir(job) / "input", ignore_errors=True)
+        job.finished_at = timezone.now()
+        if job.state == JobState.FAILED:
+            job.done, job.total = progress.last["done"] or 0, progress.last["total"]
+        job.save()
     progress_clear(job.pk)
     return job
+
+
+def _work(job: Job, progress, limits) -> None:
+    from jiuye.registry.crypto import field_key_problem
+
+    problem = field_key_problem()
+    if problem:
+        job_fail(job, JobFailure.KEY, message=problem)
+        return
+    if job.kind == JobKind.IMPORT and not job.params.get("input"):
+        job_fail(job, JobFailure.NO_INPUT)
+        return
+    if limits is None:
+        RUNNERS[job.kind](job, progress)
+    else:
+        with limits:
+            RUNNERS[job.kind](job, progress)
+
+
+def job_abandon(job: Job, failure: str, *, limit=None) -> bool:
+    """Fail ``job``, whose process ended (or never started) without recording its end.
+
+    Written only if the job is still in the state it was read in, so that of the watchers
+    (the job's own supervising process, a page, the scheduler) one fails it, once; the job is
+    failed in memory in any case. Returns whether this call wrote it."""
+    was = job.state
+    live = progress_read(job.pk) or {}
+    job_fail(job, failure, limit=limit)
+    job.finished_at = timezone.now()
+    job.done, job.total = live.get("done") or job.done, live.get("total") or job.total
+    written = Job.objects.filter(pk=job.pk, state=was).update(
+        state=job.state, failure=job.failure, message=job.message, result=job.result, finished_at=job.finished_at,
+        done=job.done, total=job.total)
+    if written:
+        logger.warning("background job %s (%s) marked failed (%s): its process ended without recording the end",
+                       job.pk, job.kind, failure)
+        if job.kind == JobKind.IMPORT:
+            shutil.rmtree(job_dir(job) / "input", ignore_errors=True)
+        progress_clear(job.pk)
+    return bool(written)
+
+
+def in_own_process() -> bool:
+    """Without a broker, each job runs in a process of its own (unless JIUYE_JOB_PROCESS=0)."""
+    return settings.CELERY_TASK_ALWAYS_EAGER and settings.JIUYE_JOB_PROCESS
+
+
+def _stopped(job: Job, now: float) -> str | None:
+    """Why ``job``'s process is taken for gone (a failure code), or None while it may be alive."""
+    if job.state == JobState.RUNNING:
+        since = (job.started_at or job.created_at).timestamp()
+    elif job.state == JobState.QUEUED and in_own_process():
+        since = job.created_at.timestamp()  # its process should have started within seconds
+    else:
+        return None  # finished, or queued for a Celery worker (which may be busy)
+    last, ran = heartbeat_read(job.pk) or since, now - since
+    overdue = job.state == JobState.RUNNING and ran >= settings.JIUYE_JOB_TIME_LIMIT
+    if overdue and ran > settings.JIUYE_JOB_TIME_LIMIT + KILL_GRACE_SECONDS + settings.JIUYE_JOB_STALE_SECONDS:
+        return JobFailure.TIME  # alive but past the time it would have been killed at (a pool without limits)
+    if now - last <= settings.JIUYE_JOB_STALE_SECONDS:
+        return None
+    return JobFailure.TIME if overdue else JobFailure.STOPPED
+
+
+@contextlib.contextmanager
+def _brief_lock_wait():
+    """On SQLite, wait at most a moment for the write lock (an import may hold it for minutes):
+    a page must not hang on it. PostgreSQL locks only the job's row, which nobody holds."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    usual = int(float(connection.settings_dict.get("OPTIONS", {}).get("timeout", 5)) * 1000)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout = 250")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {usual}")
+
+
+def jobs_stopped_fail(jobs=None) -> list[Job]:
+    """Fail the unfinished jobs (``jobs``, or all) whose process is gone: running, or (without
+    a broker) queued, with no heartbeat for ``JIUYE_JOB_STALE_SECONDS``. Returns them, failed
+    in memory; each is written unless the database is locked for longer than a moment (then the
+    next look, or the scheduler, writes it)."""
+    candidates = Job.objects.filter(state__in=(JobState.QUEUED, JobState.RUNNING)) if jobs is None else \
+        [job for job in jobs if not job.finished]
+    now, stopped = time.time(), []
+    for job in candidates:
+        failure = _stopped(job, now)
+        if failure is None:
+            continue
+        limit = settings.JIUYE_JOB_TIME_LIMIT if failure == JobFailure.TIME else None
+        try:
+            with _brief_lock_wait():
+                job_abandon(job, failure, limit=limit)
+        except OperationalError:
+            logger.info("background job %s: failing it waits for the database's write lock", job.pk)
+        stopped.append(job)
+    return stopped
 
 
 def job_scheduled(kind: str, **params) -> Job:

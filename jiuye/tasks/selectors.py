@@ -21,6 +21,7 @@ def job_status(job: Job) -> dict:
     if job.state in (JobState.QUEUED, JobState.RUNNING):
         status.update(progress_read(job.pk) or {})
     status["percent"] = 100 if job.state == JobState.DONE else percent(status["done"], status["total"])
+    status["failure"] = job.failure_explanation if job.state == JobState.FAILED else ""
     return status
 
 

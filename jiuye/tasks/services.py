@@ -1,10 +1,17 @@
-"""Starting background jobs (in a Celery worker, or in-process when eager).
+"""Starting background jobs, never in the web server's process, and failing those whose process died.
 
-``job_start`` records the job and hands it to Celery once the row is committed; with no
-broker (``CELERY_TASK_ALWAYS_EAGER``) ``.delay`` runs it at once in this process. What
-the worker runs is ``jiuye.tasks.runner.job_run``.
+``job_start`` records the job and, once the row is committed, hands it to a Celery worker
+(``JIUYE_BROKER_URL``) or, without a broker, to a process of its own
+(``jiuye.tasks.process``). With ``JIUYE_JOB_PROCESS=0`` (the tests) Celery's eager mode runs it
+at once in this process. What runs the job is ``jiuye.tasks.runner.job_run``.
+
+``jobs_stopped_fail`` (``runner``) fails the jobs whose process is gone (no heartbeat): the job
+pages call it whenever they read jobs, and so does the scheduler (``jiuye.jobs_watch``,
+``jiuye job watch``).
 """
 
+import logging
+import subprocess
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
@@ -12,9 +19,13 @@ from django.db import transaction
 from django.utils.text import get_valid_filename
 
 from jiuye.audit.services import audit_event_record
-from jiuye.tasks.models import Job, JobKind
+from jiuye.tasks.models import Job, JobFailure, JobKind
 from jiuye.tasks.progress import progress_clear
-from jiuye.tasks.runner import job_dir
+from jiuye.tasks.runner import in_own_process, job_abandon, job_dir, jobs_stopped_fail
+
+__all__ = ["export_download_record", "job_start", "jobs_stopped_fail"]
+
+logger = logging.getLogger(__name__)
 
 UPLOAD_SUFFIXES = (".csv", ".xlsx")
 
@@ -35,6 +46,8 @@ def job_start(*, user, kind: str, params: dict | None = None, files=()) -> Job:
     community-code prefix); ``files`` are the uploaded input of an import.
     """
     params = dict(params or {})
+    if kind == JobKind.IMPORT and not files:
+        raise ValueError("请选择要导入的文件 / no file to import")
     if kind in (JobKind.IMPORT, JobKind.EXPORT):
         params["scope"] = _scope(user)
     division = (user.scope_code or "") if user is not None else ""
@@ -63,6 +76,15 @@ def job_start(*, user, kind: str, params: dict | None = None, files=()) -> Job:
 
 
 def _send(job_id: int) -> None:
+    if in_own_process():
+        from jiuye.tasks.process import job_process_start
+
+        try:
+            job_process_start(job_id)
+        except (OSError, ValueError, subprocess.SubprocessError):
+            logger.exception("background job %s: its process could not be started", job_id)
+            job_abandon(Job.objects.get(pk=job_id), JobFailure.STOPPED)
+        return
     from jiuye.tasks.tasks import job_run_task
 
     job_run_task.delay(job_id)

@@ -22,7 +22,8 @@ def _scoped(request):
 @login_required
 def import_start(request):
     _scoped(request)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    # Bound on every POST, even one without any field: a missing file is then an error on the form.
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     if request.method == "POST" and form.is_valid():
         job = services.job_start(user=request.user, kind=JobKind.IMPORT, files=form.cleaned_data["files"])
         return redirect("job_detail", pk=job.pk)
@@ -32,7 +33,7 @@ def import_start(request):
 @login_required
 def export_start(request):
     _scoped(request)
-    form = ExportForm(request.POST or None)
+    form = ExportForm(request.POST) if request.method == "POST" else ExportForm()
     if request.method == "POST" and form.is_valid():
         job = services.job_start(user=request.user, kind=JobKind.EXPORT,
                                  params={"format": form.cleaned_data["format"]})
@@ -42,13 +43,16 @@ def export_start(request):
 
 @login_required
 def job_list(request):
-    return render(request, "tasks/jobs.html", {"jobs": jobs_for_user(request.user)[:50]})
+    jobs = list(jobs_for_user(request.user)[:50])
+    services.jobs_stopped_fail(jobs)  # a job whose process died is shown (and recorded) failed
+    return render(request, "tasks/jobs.html", {"jobs": jobs})
 
 
 def _job_context(request, pk: int) -> dict:
     job = job_for_user(request.user, pk)
     if job is None:
         raise Http404
+    services.jobs_stopped_fail([job])
     return {"job": job, "status": job_status(job), "owner": job.user_id == request.user.pk}
 
 

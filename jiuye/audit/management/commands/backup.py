@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jiuye.audit.backup import BackupError, database_backup
+from jiuye.audit.backup import BackupError, database_backup, file_sha256
 from jiuye.audit.services import audit_event_record
 
 
@@ -18,5 +18,6 @@ class Command(BaseCommand):
             size = database_backup(file)
         except BackupError as exc:
             raise CommandError(str(exc)) from None
-        audit_event_record(action="database.backup", target=file.name, detail={"bytes": size})
-        self.stdout.write(f"已备份 / backed up: {file} ({size} bytes)")
+        checksum = file_sha256(file)  # a restore names the backup by it
+        audit_event_record(action="database.backup", target=file.name, detail={"bytes": size, "sha256": checksum})
+        self.stdout.write(f"已备份 / backed up: {file} ({size} bytes, sha256 {checksum})")
