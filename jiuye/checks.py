@@ -43,8 +43,16 @@ def startup_problem(*, thorough: bool = True) -> str | None:
 
 
 def startup_problem_log() -> str | None:
-    """What the WSGI application does when it starts: the problem, logged once (or None)."""
-    problem = startup_problem()
+    """What the WSGI application does when it starts: the problem, logged once (or None).
+
+    A database that cannot be asked yet (down at start-up, or not to be touched while the
+    module is imported, as under the tests) leaves the question to the first request: the
+    middleware asks on every request, and the application must load to answer at all."""
+    try:
+        problem = startup_problem()
+    except Exception:  # noqa: BLE001 - any database error: asked again on the first request
+        logging.getLogger("jiuye").warning("start-up checks deferred to the first request (database not reachable)")
+        return None
     if problem:
         logging.getLogger("jiuye").error("%s", problem)
     return problem
