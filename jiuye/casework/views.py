@@ -16,7 +16,7 @@ from jiuye.casework.models import ZeroEmploymentCase
 from jiuye.casework.selectors import today_queue, zero_employment_board
 from jiuye.registry import models as m
 from jiuye.registry.forms import DATE_RANGE
-from jiuye.registry.services import ValidationFailed
+from jiuye.registry.services import ConfirmationRequired, ValidationFailed
 from jiuye.standards.rules.s4 import guidance_deadline
 
 
@@ -43,11 +43,15 @@ def flow(request, pk: int, name: str):
     spec = FLOWS[name]
     person = _person(request.user, pk)
     form = spec.form(request.POST or None)
+    confirmation = None
     if request.method == "POST" and form.is_valid():
         try:
-            message = spec.run(request.user, person, form.cleaned_data)
+            # What the worker confirmed: the token of the changes shown to them (none at first).
+            message = spec.run(request.user, person, form.cleaned_data, request.POST.get("confirm", "") or False)
         except ValidationFailed as exc:
             form.add_service_errors(exc.errors)
+        except ConfirmationRequired as exc:
+            confirmation = exc  # nothing written: the page shows what would change and asks
         except PermissionDenied:
             raise Http404 from None
         else:
@@ -57,7 +61,8 @@ def flow(request, pk: int, name: str):
             response = redirect("person", pk=person.pk)
             response.set_cookie("jiuye_draft_saved", f"{name}-{person.pk}", max_age=60, samesite="Lax")
             return response
-    return render(request, "desk/flow.html", {"person": person, "form": form, "flow": spec, "name": name})
+    return render(request, "desk/flow.html", {"person": person, "form": form, "flow": spec, "name": name,
+                                              "confirmation": confirmation})
 
 
 @login_required
@@ -96,8 +101,13 @@ def zero_recognize(request, pk: int):
     except ValueError:
         messages.error(request, _("Enter a date."))
         return redirect("household", pk=case.household_id)
-    cs.zero_employment_recognize(user=request.user, case=case, recognized_on=day, plan=request.POST.get("plan", ""))
-    messages.success(request, _("Recognition recorded."))
+    try:
+        cs.zero_employment_recognize(user=request.user, case=case, recognized_on=day,
+                                     plan=request.POST.get("plan", ""))
+    except ValidationFailed as exc:
+        messages.error(request, "；".join(exc.errors.values()))
+    else:
+        messages.success(request, _("Recognition recorded."))
     return redirect("household", pk=case.household_id)
 
 
@@ -113,7 +123,11 @@ def zero_action(request, pk: int):
     if not action or day is None:
         messages.error(request, _("Enter a date and the action."))
     else:
-        cs.assistance_action_add(user=request.user, case=case, date=day, action=action,
-                                 handler=request.user.get_username())
-        messages.success(request, _("Assistance action recorded."))
+        try:
+            cs.assistance_action_add(user=request.user, case=case, date=day, action=action,
+                                     handler=request.user.get_username())
+        except ValidationFailed as exc:
+            messages.error(request, "；".join(exc.errors.values()))
+        else:
+            messages.success(request, _("Assistance action recorded."))
     return redirect("household", pk=case.household_id)
