@@ -32,6 +32,12 @@ def _next(request) -> str:
     return target if url_has_allowed_host_and_scheme(target, allowed_hosts=None) else ""
 
 
+def _text_param(request, name: str) -> str:
+    """A search text from the query string, without NUL characters (no text holds one, and PostgreSQL
+    refuses them in a query)."""
+    return request.GET.get(name, "").replace("\x00", "")
+
+
 def _community(user):
     if not user.scope_id or user.scope.level != "community":
         raise PermissionDenied
@@ -40,7 +46,7 @@ def _community(user):
 
 @login_required
 def vacancies(request):
-    query = request.GET.get("q", "")
+    query = _text_param(request, "q")
     rows = selectors.vacancy_list(request.user, open_only=request.GET.get("all") != "1", query=query)
     return render(request, "jobs/vacancies.html", {"vacancies": rows, "query": query})
 
@@ -158,7 +164,7 @@ def employers(request):
         else:
             messages.success(request, _("Employer added."))
             return redirect("employers")
-    rows = selectors.employer_list(request.user, query=request.GET.get("q", ""))
+    rows = selectors.employer_list(request.user, query=_text_param(request, "q"))
     return render(request, "jobs/employers.html", {"employers": rows, "form": form})
 
 

@@ -164,7 +164,7 @@ class HouseholdForm(RegisterForm):
     page afterwards; membership has no dates (exchange.md)."""
 
     code = forms.CharField(label=_("Household number"))
-    address = forms.CharField(label=_("Address"), required=False)
+    address = forms.CharField(label=_("Home address"), required=False)
     hukou = forms.ChoiceField(label=_("Hukou"), choices=_choices(vocab.HUKOU))
     columns = {"code": "家庭编号", "address": "住址", "hukou": "户口性质"}
 

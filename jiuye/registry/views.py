@@ -15,15 +15,23 @@ from jiuye.registry.scoping import can_reveal_ids
 def search(request):
     """Find a resident. The form (and its live results) POST the query, so that an ID or phone
     number never travels in a URL; a name or pinyin initials may still be linked as ``?q=``.
-    A number in the URL is not searched (nor shown again): the page asks for the form."""
+    A number typed into the address bar is not searched: the page sends the worker to the
+    form, at an address without it (so that no link of the page repeats it)."""
     if request.method == "POST":
-        query, in_url = request.POST.get("q", ""), False
+        query = request.POST.get("q", "")
     else:
         query = request.GET.get("q", "")
-        in_url = selectors.carries_number(query)
-    people = selectors.person_search(request.user, "" if in_url else query)
+        if selectors.carries_number(query):
+            from django.contrib import messages
+            from django.shortcuts import redirect
+            from django.utils.translation import gettext as _
+
+            messages.warning(request, _("ID and phone numbers are not searched from the address bar: type the "
+                                        "number in the search box."))
+            return redirect("search")
+    people = selectors.person_search(request.user, query)
     template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
-    return render(request, template, {"query": "" if in_url else query, "people": people, "number_in_url": in_url,
+    return render(request, template, {"query": query, "people": people,
                                       "can_add_household": _own_community(request.user) is not None})
 
 
