@@ -309,6 +309,19 @@ def test_the_api_refuses_an_unconfirmed_change_and_answers_what_changed(api):
     assert again.status_code == 201
 
 
+def test_a_status_from_the_day_an_episode_starts_replaces_it_once_confirmed(jia):
+    li = person("李秀英")  # 就业 (灵活就业) since 2026-03-01
+    url = f"/people/{li.pk}/status/"
+    data = {"status": "就业", "start": "2026-03-01", "employment_form": "单位就业", "employer": "重庆某超市"}
+    page = jia.post(url, data).content.decode()
+    assert re.findall(r'<li class="change-(\w+)">([^<]*)</li>', page) == [
+        ("replaced", "自 2026-03-01 起的就业（灵活就业）改为就业（重庆某超市）")]
+    assert jia.post(url, {**data, "confirm": token_of(page)}).status_code == 302
+    assert li.statuses.get(start=dt.date(2026, 3, 1)).employer_name == "重庆某超市"
+    # The same episode again is no change: saved without asking.
+    assert jia.post(url, data).status_code == 302
+
+
 def test_the_schema_documents_the_confirmation_field_and_the_409(client):
     schema = client.get("/api/v1/openapi.json").json()
     for path, body in (("/api/v1/persons/{id}/registrations/", "RegistrationInput"),

@@ -311,7 +311,7 @@ class ChangeSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField(allow_null=True)
     detail = serializers.CharField(allow_blank=True)
-    new_status = serializers.CharField(allow_blank=True)
+    new_status = serializers.CharField(allow_blank=True, help_text="the status the write records")
     description = serializers.CharField(source="message", help_text="中文 / English")
 
 

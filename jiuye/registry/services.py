@@ -222,6 +222,15 @@ class EpisodeChange:
     detail: str  # the employer, else the form of employment or unemployment reason; a cancellation's reason
     new_status: str = ""
     employer: str = ""  # the episode's employer (when it has one)
+    new_detail: str = ""  # the replacing episode's employer, form of employment or reason
+
+    @property
+    def old_label(self) -> str:
+        return f"{self.status}（{self.detail}）" if self.detail else self.status
+
+    @property
+    def new_label(self) -> str:
+        return f"{self.new_status}（{self.new_detail}）" if self.new_detail else self.new_status
 
     @property
     def message(self) -> str:
@@ -232,8 +241,8 @@ class EpisodeChange:
             return (f"{self.status}（自 {self.start} 起{at}）于 {self.end} 结束 / "
                     f"{self.status} since {self.start}{at_en} ends on {self.end}")
         if self.kind == "replaced":
-            return (f"自 {self.start} 起的{self.status}{at}改为{self.new_status} / "
-                    f"{self.status} from {self.start}{at_en} is replaced by {self.new_status}")
+            return (f"自 {self.start} 起的{self.old_label}改为{self.new_label} / "
+                    f"{self.old_label} from {self.start} is replaced by {self.new_label}")
         return (f"{self.start} 的失业登记于 {self.end} 注销（{self.detail}）/ "
                 f"the unemployment registration of {self.start} is cancelled on {self.end} ({self.detail})")
 
@@ -537,8 +546,10 @@ def status_changes(plan: StatusPlan) -> list[EpisodeChange]:
                 replaced.unemployment_reason) == (new_status, None, plan.new_row["就业形式"], plan.new_row["单位名称"],
                                                   plan.new_row["失业原因"])
         if not same:
+            new_detail = plan.new_row["单位名称"] or plan.new_row["就业形式"] or plan.new_row["失业原因"]
             changes.append(EpisodeChange("replaced", "status", replaced.pk, replaced.status, replaced.start,
-                                         replaced.end, _episode_detail(replaced), new_status, replaced.employer_name))
+                                         replaced.end, _episode_detail(replaced), new_status, replaced.employer_name,
+                                         new_detail))
     return changes
 
 
