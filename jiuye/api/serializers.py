@@ -356,7 +356,8 @@ class PersonPatchSerializer(serializers.Serializer):
     education = serializers.ChoiceField(choices=vocab.EDUCATION, required=False, allow_blank=True)
     residence_start = BoundedDateField(required=False)
     residence_end = BoundedDateField(required=False, allow_null=True)
-    categories = serializers.ListField(child=serializers.ChoiceField(choices=vocab.CATEGORY), required=False)
+    # (a MultipleChoiceField: its errors are a flat list, as the 400 schema says)
+    categories = serializers.MultipleChoiceField(choices=vocab.CATEGORY, required=False, allow_empty=True)
     retirement_category = serializers.ChoiceField(choices=vocab.RETIREMENT_CATEGORY, required=False,
                                                   allow_blank=True)
     phone = TextField(required=False, allow_blank=True, help_text="blank removes the phone number")

@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,6 +31,7 @@ from jiuye.jobs import selectors as jobs
 from jiuye.registry import models as m
 from jiuye.registry import selectors as registry
 from jiuye.registry import services as rs
+from jiuye.registry import vocab
 from jiuye.standards.selectors import community_standing, standing_for_user
 
 # -- documented errors -------------------------------------------------------------------------------
@@ -164,6 +166,7 @@ PAGE_PARAMETERS = [
 class PersonViewSet(NulGuard, viewsets.ReadOnlyModelViewSet):
     pagination_class = Pagination
     serializer_class = s.PersonSerializer
+    parser_classes = [JSONParser]  # a JSON API: bodies are JSON (the schema says so, and nothing else is read)
 
     def get_queryset(self):
         return (m.Person.objects.for_user(self.request.user).select_related("household__community")
@@ -212,8 +215,8 @@ class PersonViewSet(NulGuard, viewsets.ReadOnlyModelViewSet):
         data = body(s.PersonPatchSerializer, request)
         values = {}
         for field, value in data.items():
-            if field == "categories":
-                value = ";".join(dict.fromkeys(value))
+            if field == "categories":  # in the vocabulary's order
+                value = ";".join(c for c in vocab.CATEGORY if c in value)
             values[s.PersonPatchSerializer.COLUMNS[field]] = "" if value is None else value
         try:
             person = run_service(rs.person_update, {field: column for field, column in

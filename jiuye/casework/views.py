@@ -17,6 +17,7 @@ from jiuye.casework.selectors import today_queue, zero_employment_board
 from jiuye.registry import models as m
 from jiuye.registry.forms import DATE_RANGE
 from jiuye.registry.services import ConfirmationRequired, ValidationFailed
+from jiuye.registry.services import today as register_today
 from jiuye.standards.rules.s4 import guidance_deadline
 
 
@@ -56,7 +57,7 @@ def flow(request, pk: int, name: str):
             raise Http404 from None
         else:
             # A household becomes (or stops being) zero-employment the day the data says so.
-            cs.zero_employment_sync(user=request.user, community=person.household.community, as_of=dt.date.today())
+            cs.zero_employment_sync(user=request.user, community=person.household.community, as_of=register_today())
             messages.success(request, message)
             response = redirect("person", pk=person.pk)
             response.set_cookie("jiuye_draft_saved", f"{name}-{person.pk}", max_age=60, samesite="Lax")
@@ -81,8 +82,8 @@ def deadline(request):
 
 @login_required
 def zero_board(request):
-    board = zero_employment_board(request.user, dt.date.today())
-    return render(request, "desk/zero.html", {"board": board, "today": dt.date.today()})
+    board = zero_employment_board(request.user, register_today())
+    return render(request, "desk/zero.html", {"board": board, "today": register_today()})
 
 
 def _case(user, pk):

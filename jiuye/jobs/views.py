@@ -17,6 +17,7 @@ from jiuye.jobs import models as j
 from jiuye.jobs.forms import EmployerForm, VacancyForm, WishForm
 from jiuye.registry import models as m
 from jiuye.registry.services import ValidationFailed
+from jiuye.registry.services import today as register_today
 
 
 def _get(model, user, pk):
@@ -68,7 +69,7 @@ def vacancy_new(request):
 @login_required
 def vacancy(request, pk: int):
     vacancy = _get(j.Vacancy, request.user, pk)
-    ranked = matching.persons_for_vacancy(request.user, vacancy, on=dt.date.today(), limit=30)
+    ranked = matching.persons_for_vacancy(request.user, vacancy, on=register_today(), limit=30)
     referrals = selectors.referral_list(request.user, vacancy=vacancy)
     return render(request, "jobs/vacancy.html", {"vacancy": vacancy, "ranked": ranked, "referrals": referrals,
                                                  "part_labels": matching.PART_LABELS})
@@ -80,7 +81,7 @@ def refer(request, pk: int, person_pk: int):
     vacancy = _get(j.Vacancy, request.user, pk)
     person = _get(m.Person, request.user, person_pk)
     try:
-        services.referral_create(user=request.user, vacancy=vacancy, person=person, referred_on=dt.date.today(),
+        services.referral_create(user=request.user, vacancy=vacancy, person=person, referred_on=register_today(),
                                  handler=request.user.get_username())
     except ValidationFailed as exc:
         messages.error(request, "；".join(exc.errors.values()))
@@ -104,7 +105,7 @@ def person_jobs(request, pk: int):
         else:
             messages.success(request, _("Job wishes saved."))
             return redirect("person_jobs", pk=pk)
-    today = dt.date.today()
+    today = register_today()
     return render(request, "jobs/person.html", {
         "person": person, "form": form, "profile": profile,
         "matches": matching.vacancies_for_person(request.user, person, on=today, limit=10),
@@ -120,7 +121,7 @@ def referrals(request):
     return render(request, "jobs/referrals.html", {
         "referrals": selectors.referral_list(request.user, stage=stage),
         "funnel": selectors.referral_funnel(request.user),
-        "checks": selectors.checks_due(request.user, on=dt.date.today()),
+        "checks": selectors.checks_due(request.user, on=register_today()),
     })
 
 
@@ -128,7 +129,7 @@ def referrals(request):
 @require_POST
 def referral_step(request, pk: int, step: str):
     referral = _get(j.Referral, request.user, pk)
-    today = dt.date.today()
+    today = register_today()
     try:
         day = dt.date.fromisoformat(request.POST.get("date") or today.isoformat())
     except ValueError:
@@ -209,7 +210,7 @@ def posts(request):
         user=request.user, community=_community(request.user), **d), redirect("posts"))
     if done:
         return done
-    today = dt.date.today()
+    today = register_today()
     return render(request, "jobs/posts.html", {"posts": selectors.post_list(request.user, on=today), "form": form})
 
 
