@@ -29,6 +29,7 @@ urlpatterns = [
     path("jobs/employers/<int:pk>/", job_views.employer, name="employer"),
     path("jobs/posts/", job_views.posts, name="posts"),
     path("jobs/posts/<int:pk>/", job_views.post, name="post"),
+    path("households/new/", registry_views.household_new, name="household_new"),
     path("households/<int:pk>/", registry_views.household, name="household"),
     path("households/<int:household_pk>/add/", registry_views.person_add, name="person_add"),
     path("deadline/", casework_views.deadline, name="deadline"),

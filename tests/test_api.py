@@ -56,6 +56,12 @@ def api(client, token):
             return client.post(f"/api/v1/{path}", json.dumps(data), content_type="application/json",
                                headers=self.headers)
 
+        def search(self, q, **params):
+            """A search sent in the body (an ID or phone number never travels in a URL)."""
+            query = "&".join(f"{k}={v}" for k, v in params.items())
+            return client.post(f"/api/v1/persons/search/{'?' + query if query else ''}", json.dumps({"q": q}),
+                               content_type="application/json", headers=self.headers)
+
     return lambda who: Caller(token(who))
 
 
@@ -172,7 +178,8 @@ def test_persons_and_households_are_scoped(world, api):
     assert c.get(f"persons/{zhang.pk}/").status_code == 404
     # A search finds only people in scope, even by full ID number.
     assert names(a.get("persons/", q="孙伟")) == set()
-    assert names(street.get("persons/", q=sun.id_number)) == {"孙伟"}
+    assert names(street.search(sun.id_number)) == {"孙伟"}
+    assert names(a.search(sun.id_number)) == set()
     assert names(a.get("persons/", q="zjg")) == {"张建国"}
     households = {h["code"] for h in a.get("households/").json()["results"]}
     assert households == {"A1", "A2", "A3", "A4"}
@@ -230,8 +237,8 @@ def test_ids_and_phones_are_always_masked_and_a_person_read_is_audited(world, ap
     person = response.json()["person"]
     assert person["id_number"] == mask(zhang.id_number) == "500103********0119"
     assert person["phone"] == mask_phone("13812345678") == "138****5678"
-    for listing in (a.get("persons/"), a.get("persons/", q=zhang.id_number), a.get(f"households/{zhang.household_id}/"),
-                    a.get("persons/", q="13812345678")):
+    for listing in (a.get("persons/"), a.search(zhang.id_number), a.get(f"households/{zhang.household_id}/"),
+                    a.search("13812345678")):
         body += listing.content.decode()
     assert zhang.id_number not in body and "13812345678" not in body
     assert "张建国" in body  # the searches found him
@@ -294,11 +301,17 @@ def test_invalid_writes_are_400_with_field_errors_and_write_nothing(world, api):
 
 def test_registration_through_the_api_makes_the_person_unemployed(world, api):
     a = api("a")
-    zhao = world.person("赵磊")
-    response = a.post(f"persons/{zhao.pk}/registrations/", {"registered_on": "2026-06-29",
-                                                            "unemployment_reason": "辞职"})
+    zhao = world.person("赵磊")  # 就业 since 2025-10-30: the registration ends that episode, so it is confirmed
+    payload = {"registered_on": "2026-06-29", "unemployment_reason": "辞职"}
+    refused = a.post(f"persons/{zhao.pk}/registrations/", payload)
+    assert refused.status_code == 409, refused.content
+    assert [(c["kind"], c["status"], c["start"], c["end"]) for c in refused.json()["changes"]] == [
+        ("ends", "就业", "2025-10-30", "2026-06-28")]
+    assert not zhao.registrations.filter(registered_on=dt.date(2026, 6, 29)).exists()
+    response = a.post(f"persons/{zhao.pk}/registrations/", {**payload, "confirm": True})
     assert response.status_code == 201, response.content
     assert response.json()["registered_on"] == "2026-06-29"
+    assert response.json()["changes"] == refused.json()["changes"]
     assert zhao.statuses.get(start=dt.date(2026, 6, 29)).status == "失业"
     assert AuditEvent.objects.filter(action="registration.create", user=world.users["a"]).exists()
     statuses = a.get(f"persons/{zhao.pk}/statuses/").json()

@@ -73,6 +73,10 @@ def test_a_worker_registers_guides_refers_and_places_a_resident(browser_page, li
     page.locator("input[name=date]").dispatch_event("change")
     page.wait_for_selector("#deadline:has-text('2026-10-10')")
     page.click("button:has-text('保存')")
+    # He is recorded in work since 2025-10-30: the page says that job ends, and asks first.
+    page.wait_for_selector("#confirmation")
+    assert "于 2026-09-29 结束" in page.locator("#confirmation").inner_text()
+    page.click("#confirm-save")
     page.wait_for_url(person_url)
     assert "2026-10-10" in page.locator("ul.messages").inner_text()
 
@@ -95,6 +99,10 @@ def test_a_worker_registers_guides_refers_and_places_a_resident(browser_page, li
     page.select_option("select[name=form]", "单位就业")
     page.fill("input[name=employer]", "重庆某物业公司")
     page.click("button:has-text('保存')")
+    # Employment ends his 失业 episode and cancels his registration: listed, then confirmed.
+    page.wait_for_selector("#confirmation")
+    assert "注销（已就业）" in page.locator("#confirmation").inner_text()
+    page.click("#confirm-save")
     page.wait_for_url(person_url)
     services = page.locator("body").inner_text()
     assert "职业指导" in services and "职业介绍" in services

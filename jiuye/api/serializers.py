@@ -166,6 +166,15 @@ class BenefitSerializer(OutputSerializer):
         read_only_fields = fields
 
 
+class PersonPageSerializer(serializers.Serializer):
+    """A page of persons (``limit``/``offset``), as the paged lists answer."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = PersonSerializer(many=True)
+
+
 class PersonDetailSerializer(serializers.Serializer):
     """``registry.selectors.person_detail``: the person and their dated history."""
 
@@ -268,10 +277,95 @@ class ServiceInputSerializer(serializers.Serializer):
     note = TextField(required=False, allow_blank=True, default="", max_length=2000)
 
 
+CONFIRM_HELP = ("true: you accept that this write ends or replaces the person's current status episode (or "
+                "cancels a registration). Without it such a write is refused with 409 and the changes it would make")
+
+
 class RegistrationInputSerializer(serializers.Serializer):
-    registered_on = BoundedDateField()
+    registered_on = BoundedDateField(help_text="YYYY-MM-DD, not after today")
     unemployment_reason = serializers.ChoiceField(choices=vocab.UNEMPLOYMENT_REASON, required=False,
                                                   allow_blank=True, default="")
+    confirm = serializers.BooleanField(required=False, default=False, help_text=CONFIRM_HELP)
+
+
+class StatusInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=vocab.STATUS)
+    start = BoundedDateField(help_text="YYYY-MM-DD, not after today")
+    employment_form = serializers.ChoiceField(choices=vocab.EMPLOYMENT_FORM, required=False, allow_blank=True,
+                                              default="")
+    employer_name = TextField(required=False, allow_blank=True, default="", max_length=200)
+    unemployment_reason = serializers.ChoiceField(choices=vocab.UNEMPLOYMENT_REASON, required=False,
+                                                  allow_blank=True, default="")
+    confirm = serializers.BooleanField(required=False, default=False, help_text=CONFIRM_HELP)
+
+
+class ChangeSerializer(serializers.Serializer):
+    """A stored record a write ends, replaces or cancels (``registry.services.EpisodeChange``)."""
+
+    kind = serializers.ChoiceField(choices=["ends", "replaced", "cancelled"],
+                                   help_text="ends: the episode ends on `end`; replaced: the episode starting that "
+                                             "day is replaced; cancelled: the registration is cancelled on `end`")
+    record = serializers.ChoiceField(choices=["status", "registration"])
+    id = serializers.IntegerField(source="pk")
+    status = serializers.CharField(allow_blank=True, help_text="the episode's status (blank for a registration)")
+    start = serializers.DateField()
+    end = serializers.DateField(allow_null=True)
+    detail = serializers.CharField(allow_blank=True)
+    new_status = serializers.CharField(allow_blank=True, help_text="the status the write records")
+    description = serializers.CharField(source="message", help_text="中文 / English")
+
+
+class ConfirmationNeededSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    changes = ChangeSerializer(many=True)
+
+
+class RegistrationCreatedSerializer(RegistrationSerializer):
+    """The registration written, and what it ended (the job covering the day, …)."""
+
+    changes = ChangeSerializer(many=True, read_only=True)
+
+    class Meta(RegistrationSerializer.Meta):
+        fields = [*RegistrationSerializer.Meta.fields, "changes"]
+        read_only_fields = fields
+
+
+class StatusCreatedSerializer(StatusEpisodeSerializer):
+    """The status episode written, and the episode it ended or replaced."""
+
+    changes = ChangeSerializer(many=True, read_only=True)
+
+    class Meta(StatusEpisodeSerializer.Meta):
+        fields = [*StatusEpisodeSerializer.Meta.fields, "changes"]
+        read_only_fields = fields
+
+
+class PersonSearchSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=100, validators=[NO_NUL],
+                              help_text="name, pinyin initials (zjg), full ID number, phone, or (community workers) "
+                                        "a phone's last 4–6 digits")
+
+
+class PersonPatchSerializer(serializers.Serializer):
+    """The 人员 columns an edit may change (the ID number and the household are changed on the pages)."""
+
+    name = TextField(required=False)
+    sex = serializers.ChoiceField(choices=vocab.SEX, required=False)
+    birth_date = BoundedDateField(required=False)
+    relation = serializers.ChoiceField(choices=vocab.RELATION, required=False, allow_blank=True)
+    education = serializers.ChoiceField(choices=vocab.EDUCATION, required=False, allow_blank=True)
+    residence_start = BoundedDateField(required=False)
+    residence_end = BoundedDateField(required=False, allow_null=True)
+    # (a MultipleChoiceField: its errors are a flat list, as the 400 schema says)
+    categories = serializers.MultipleChoiceField(choices=vocab.CATEGORY, required=False, allow_empty=True)
+    retirement_category = serializers.ChoiceField(choices=vocab.RETIREMENT_CATEGORY, required=False,
+                                                  allow_blank=True)
+    phone = TextField(required=False, allow_blank=True, help_text="blank removes the phone number")
+    skills = TextField(required=False, allow_blank=True)
+
+    COLUMNS = {"name": "姓名", "sex": "性别", "birth_date": "出生日期", "relation": "与户主关系",
+               "education": "文化程度", "residence_start": "居住起始日期", "residence_end": "居住终止日期",
+               "categories": "人员类别", "retirement_category": "退休年龄类别", "phone": "联系电话", "skills": "技能"}
 
 
 # -- jobs --------------------------------------------------------------------------------------------------
@@ -500,9 +594,18 @@ class AsOfQuery(serializers.Serializer):
     as_of = BoundedDateField(required=False, help_text="YYYY-MM-DD (default: today)")
 
 
+# In a URL, a search holds no number: 4 or more digits (an ID number, a phone, its last digits) go in the
+# body of POST persons/search/ (access logs, proxies and histories keep URLs). No NUL either.
+NOT_A_NUMBER = RegexValidator(
+    r"^(?!$)[^\x000-9０-９]*(?:[0-9０-９][^\x000-9０-９]*){0,3}$",  # (?!$): blank is the other branch of the schema
+    message="身份证号和电话号码不能放在网址中，请用 POST persons/search/ 查找 / ID and phone numbers must not be sent in a "
+            "URL (logs keep them): search with POST persons/search/")
+
+
 class SearchQuery(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=100, validators=[NO_NUL],
-                              help_text="name, pinyin initials (zjg), full ID number or phone; none: everyone")
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, validators=[NOT_A_NUMBER],
+                              help_text="name or pinyin initials (zjg); none: everyone. At most 3 digits: search by "
+                                        "ID number or phone with POST persons/search/")
 
 
 _DIVISION = serializers.RegexField(r"^(\d{6}|\d{9}|\d{12})$", required=False,

@@ -1,4 +1,9 @@
-"""The casework flows a worker runs on a person: each a form and one service call."""
+"""The casework flows a worker runs on a person: each a form and one service call.
+
+``run(user, person, cleaned_data, confirm)``: ``confirm`` is what the worker confirmed (the
+token of the changes shown, or False); a write that would end or change a current episode
+without it raises ``ConfirmationRequired`` and the page shows what would change.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,50 +20,50 @@ from jiuye.standards.rules.s4 import guidance_deadline
 class Flow:
     title: str
     form: type
-    run: Callable  # (user, person, cleaned_data) -> message for the worker
+    run: Callable  # (user, person, cleaned_data, confirm) -> message for the worker
 
 
-def _register(user, person, d):
+def _register(user, person, d, confirm):
     registration = cs.registration_create(user=user, person=person, registered_on=d["date"],
-                                          unemployment_reason=d["reason"])
+                                          unemployment_reason=d["reason"], confirm=confirm)
     deadline = guidance_deadline(registration.registered_on)
     return _("Registered. Vocational guidance is due by %(deadline)s (3 working days).") % {
         "deadline": deadline.isoformat()}
 
 
 def _service(kind):
-    def run(user, person, d):
+    def run(user, person, d, confirm):
         rs.service_record(user=user, person=person, date=d["date"], service_type=kind,
                           handler=d.get("handler", ""), note=d.get("note", ""))
         return _("Recorded: %(kind)s on %(date)s.") % {"kind": kind, "date": d["date"].isoformat()}
     return run
 
 
-def _outreach(user, person, d):
+def _outreach(user, person, d, confirm):
     rs.service_record(user=user, person=person, date=d["date"], service_type=d["kind"],
                       handler=d.get("handler", ""), note=d.get("note", ""))
     return _("Recorded: %(kind)s on %(date)s.") % {"kind": d["kind"], "date": d["date"].isoformat()}
 
 
-def _training(user, person, d):
+def _training(user, person, d, confirm):
     cs.training_record(user=user, person=person, course=d["course"], start=d["start"], end=d["end"],
                        result=d["result"], certificate=d["certificate"], provider=d["provider"])
     return _("Training recorded.")
 
 
-def _benefit(user, person, d):
+def _benefit(user, person, d, confirm):
     cs.benefit_grant(user=user, person=person, kind=d["kind"], amount=d["amount"], start=d["start"], end=d["end"],
                      note=d["note"])
     return _("Policy benefit recorded.")
 
 
-def _employment(user, person, d):
+def _employment(user, person, d, confirm):
     cs.employment_record(user=user, person=person, start=d["start"], employment_form=d["form"],
-                         employer_name=d["employer"])
+                         employer_name=d["employer"], confirm=confirm)
     return _("Employment recorded: the unemployment episode and registration are closed.")
 
 
-def _cancel(user, person, d):
+def _cancel(user, person, d, confirm):
     registration = person.registrations.filter(cancelled_on__isnull=True).order_by("-registered_on").first()
     if registration is None:
         raise rs.ValidationFailed([_problem("注销日期", "没有有效的失业登记 / no active registration")])
@@ -66,10 +71,10 @@ def _cancel(user, person, d):
     return _("Registration cancelled.")
 
 
-def _status(user, person, d):
+def _status(user, person, d, confirm):
     rs.status_change(user=user, person=person, status=d["status"], start=d["start"],
                      employment_form=d["employment_form"], employer_name=d["employer"],
-                     unemployment_reason=d["reason"])
+                     unemployment_reason=d["reason"], confirm=confirm)
     return _("Status changed.")
 
 

@@ -17,6 +17,7 @@ class RegistrationForm(RegisterForm):
     date = forms.DateField(label=_("Registered on"), initial=today, widget=DateInput())
     reason = forms.ChoiceField(label=_("Reason for unemployment"), choices=_choices(vocab.UNEMPLOYMENT_REASON), required=False)
     columns = {"date": "登记日期", "reason": "失业原因"}
+    fact_fields = ("date",)
 
 
 class ServiceForm(RegisterForm):
@@ -24,6 +25,7 @@ class ServiceForm(RegisterForm):
     handler = forms.CharField(label=_("Handled by"), required=False)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     columns = {"date": "服务日期", "handler": "经办人", "note": "备注"}
+    fact_fields = ("date",)
 
 
 class OutreachForm(ServiceForm):
@@ -40,6 +42,7 @@ class TrainingForm(RegisterForm):
     certificate = forms.CharField(label=_("Certificate"), required=False)
     columns = {"course": "培训项目", "provider": "培训机构", "start": "开始日期", "end": "结束日期",
                "result": "培训结果", "certificate": "证书"}
+    fact_fields = ("start",)
 
 
 class BenefitForm(RegisterForm):
@@ -49,6 +52,7 @@ class BenefitForm(RegisterForm):
     end = forms.DateField(label=_("End"), required=False, widget=DateInput())
     note = forms.CharField(label=_("Note"), required=False)
     columns = {"kind": "政策类型", "amount": "金额（元）", "start": "开始日期", "end": "结束日期", "note": "备注"}
+    fact_fields = ("start",)
 
 
 class EmploymentForm(RegisterForm):
@@ -56,12 +60,14 @@ class EmploymentForm(RegisterForm):
     form = forms.ChoiceField(label=_("Form of employment"), choices=_choices(vocab.EMPLOYMENT_FORM, blank=False))
     employer = forms.CharField(label=_("Employer"), required=False)
     columns = {"start": "开始日期", "form": "就业形式", "employer": "单位名称"}
+    fact_fields = ("start",)
 
 
 class CancelForm(RegisterForm):
     date = forms.DateField(label=_("Cancelled on"), initial=today, widget=DateInput())
     reason = forms.ChoiceField(label=_("Reason"), choices=_choices(vocab.CANCEL_REASON, blank=False))
     columns = {"date": "注销日期", "reason": "注销原因"}
+    fact_fields = ("date",)
 
 
 class StatusForm(RegisterForm):
@@ -72,3 +78,4 @@ class StatusForm(RegisterForm):
     reason = forms.ChoiceField(label=_("Reason for unemployment"), choices=_choices(vocab.UNEMPLOYMENT_REASON), required=False)
     columns = {"status": "状态", "start": "开始日期", "employment_form": "就业形式", "employer": "单位名称",
                "reason": "失业原因"}
+    fact_fields = ("start",)

@@ -31,10 +31,13 @@ from jiuye.registry.rules.checks import ledger_validate
 from jiuye.registry.rules.problems import Problem
 from jiuye.registry.services import (
     BLANK,
+    EpisodeChange,
     audit,
     community_for_user,
+    confirm_check,
     date_or_fail,
     date_value,
+    future_problems,
     history_save,
     person_ref,
     raise_if,
@@ -43,6 +46,7 @@ from jiuye.registry.services import (
     service_row,
     service_save,
     status_apply,
+    status_changes,
     status_on,
     status_plan,
     validate,
@@ -64,13 +68,15 @@ def _text(value) -> str:
 
 
 @transaction.atomic
-def registration_create(*, user, person, registered_on, unemployment_reason="") -> m.UnemploymentRegistration:
-    """Register the person as unemployed on ``registered_on``.
+def registration_create(*, user, person, registered_on, unemployment_reason="",
+                        confirm=True) -> m.UnemploymentRegistration:
+    """Register the person as unemployed on ``registered_on`` (not after today).
 
     If their status that day is not 失业, it becomes 失业 from that day (as
     ``status_change`` does; ``unemployment_reason`` is the episode's 失业原因).
     Refused when the person is already registered that day, or has a registration
-    still active on it.
+    still active on it. Ending the episode that covers the day (a job) needs ``confirm``
+    as in ``status_change``; the registration returned carries ``changes``.
     """
     person = scoped(m.Person, user, person, lock=True)
     registered_on = date_or_fail(registered_on, "失业登记", "登记日期")
@@ -93,23 +99,29 @@ def registration_create(*, user, person, registered_on, unemployment_reason="") 
         for p in ledger_validate(tables)
     ]
     raise_if(extra + problems)
+    changes = status_changes(plan) if plan else []
+    confirm_check(changes, confirm)
     episode = status_apply(plan, person, user, "registration.create") if plan else None
     registration = m.UnemploymentRegistration(person=person, registered_on=registered_on)
     history_save(registration, user, "registration.create")
     audit(user, "registration.create", f"registration:{registration.pk}", person.household.community.code,
           **person_ref(person), registration=registration.pk, registered_on=registered_on.isoformat(),
-          status_changed=episode is not None, guidance_deadline=guidance_deadline(registered_on).isoformat())
+          status_changed=episode is not None, guidance_deadline=guidance_deadline(registered_on).isoformat(),
+          ended=[c.pk for c in changes])
+    registration.changes = changes
     return registration
 
 
 @transaction.atomic
-def employment_record(*, user, person, start, employment_form, employer_name="") -> m.StatusEpisode:
-    """The person is employed (就业) from ``start``, in one step.
+def employment_record(*, user, person, start, employment_form, employer_name="", confirm=True) -> m.StatusEpisode:
+    """The person is employed (就业) from ``start`` (not after today), in one step.
 
     The episode covering ``start`` (normally 失业) ends on start − 1 day; every
     registration still active (registered on or before ``start``, not cancelled) is
     cancelled on ``start`` with reason 已就业; then an open zero-employment case of
-    the household is marked eliminated if the household no longer is one.
+    the household is marked eliminated if the household no longer is one. Ending an
+    episode or cancelling a registration needs ``confirm`` as in ``status_change``; the
+    episode returned carries ``changes``.
     """
     person = scoped(m.Person, user, person, lock=True)
     start = date_or_fail(start, "就业状态", "开始日期")
@@ -117,6 +129,9 @@ def employment_record(*, user, person, start, employment_form, employer_name="")
     active = [r for r in person.registrations.all() if r.cancelled_on is None and r.registered_on <= start]
     cancel_rows = [registration_row(person, r, 注销日期=start, 注销原因="已就业") for r in active]
     validate({"就业状态": plan.rows, "失业登记": cancel_rows})
+    changes = status_changes(plan) + [
+        EpisodeChange("cancelled", "registration", r.pk, "", r.registered_on, start, "已就业") for r in active]
+    confirm_check(changes, confirm)
     episode = status_apply(plan, person, user, "employment.record")
     for registration in active:
         registration.cancelled_on, registration.cancel_reason = start, "已就业"
@@ -129,6 +144,7 @@ def employment_record(*, user, person, start, employment_form, employer_name="")
           episode=episode.pk, start=start.isoformat(), employment_form=episode.employment_form,
           ended=plan.cut.pk if plan.cut else None, registrations_cancelled=[r.pk for r in active],
           zero_cases_eliminated=zero["eliminated_ids"])
+    episode.changes = changes
     return episode
 
 
@@ -139,7 +155,7 @@ def _service(*, user, person, date, service_type, handler="", note="", action: s
     """One service of a given type: validated as a 服务记录 row, stored once, audited once."""
     person = scoped(m.Person, user, person)
     row = service_row(person, date, service_type, handler, note)
-    raise_if(ledger_validate({"服务记录": [row]}))
+    raise_if(future_problems("服务记录", row) + ledger_validate({"服务记录": [row]}))
     record, created = service_save(person, row, user, action)
     if created:
         audit(user, action, f"service:{record.pk}", person.household.community.code, **person_ref(person),

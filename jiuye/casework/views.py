@@ -16,7 +16,8 @@ from jiuye.casework.models import ZeroEmploymentCase
 from jiuye.casework.selectors import today_queue, zero_employment_board
 from jiuye.registry import models as m
 from jiuye.registry.forms import DATE_RANGE
-from jiuye.registry.services import ValidationFailed
+from jiuye.registry.services import ConfirmationRequired, ValidationFailed
+from jiuye.registry.services import today as register_today
 from jiuye.standards.rules.s4 import guidance_deadline
 
 
@@ -43,21 +44,26 @@ def flow(request, pk: int, name: str):
     spec = FLOWS[name]
     person = _person(request.user, pk)
     form = spec.form(request.POST or None)
+    confirmation = None
     if request.method == "POST" and form.is_valid():
         try:
-            message = spec.run(request.user, person, form.cleaned_data)
+            # What the worker confirmed: the token of the changes shown to them (none at first).
+            message = spec.run(request.user, person, form.cleaned_data, request.POST.get("confirm", "") or False)
         except ValidationFailed as exc:
             form.add_service_errors(exc.errors)
+        except ConfirmationRequired as exc:
+            confirmation = exc  # nothing written: the page shows what would change and asks
         except PermissionDenied:
             raise Http404 from None
         else:
             # A household becomes (or stops being) zero-employment the day the data says so.
-            cs.zero_employment_sync(user=request.user, community=person.household.community, as_of=dt.date.today())
+            cs.zero_employment_sync(user=request.user, community=person.household.community, as_of=register_today())
             messages.success(request, message)
             response = redirect("person", pk=person.pk)
             response.set_cookie("jiuye_draft_saved", f"{name}-{person.pk}", max_age=60, samesite="Lax")
             return response
-    return render(request, "desk/flow.html", {"person": person, "form": form, "flow": spec, "name": name})
+    return render(request, "desk/flow.html", {"person": person, "form": form, "flow": spec, "name": name,
+                                              "confirmation": confirmation})
 
 
 @login_required
@@ -76,8 +82,8 @@ def deadline(request):
 
 @login_required
 def zero_board(request):
-    board = zero_employment_board(request.user, dt.date.today())
-    return render(request, "desk/zero.html", {"board": board, "today": dt.date.today()})
+    board = zero_employment_board(request.user, register_today())
+    return render(request, "desk/zero.html", {"board": board, "today": register_today()})
 
 
 def _case(user, pk):
@@ -96,8 +102,13 @@ def zero_recognize(request, pk: int):
     except ValueError:
         messages.error(request, _("Enter a date."))
         return redirect("household", pk=case.household_id)
-    cs.zero_employment_recognize(user=request.user, case=case, recognized_on=day, plan=request.POST.get("plan", ""))
-    messages.success(request, _("Recognition recorded."))
+    try:
+        cs.zero_employment_recognize(user=request.user, case=case, recognized_on=day,
+                                     plan=request.POST.get("plan", ""))
+    except ValidationFailed as exc:
+        messages.error(request, "；".join(exc.errors.values()))
+    else:
+        messages.success(request, _("Recognition recorded."))
     return redirect("household", pk=case.household_id)
 
 
@@ -113,7 +124,11 @@ def zero_action(request, pk: int):
     if not action or day is None:
         messages.error(request, _("Enter a date and the action."))
     else:
-        cs.assistance_action_add(user=request.user, case=case, date=day, action=action,
-                                 handler=request.user.get_username())
-        messages.success(request, _("Assistance action recorded."))
+        try:
+            cs.assistance_action_add(user=request.user, case=case, date=day, action=action,
+                                     handler=request.user.get_username())
+        except ValidationFailed as exc:
+            messages.error(request, "；".join(exc.errors.values()))
+        else:
+            messages.success(request, _("Assistance action recorded."))
     return redirect("household", pk=case.household_id)

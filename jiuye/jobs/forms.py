@@ -61,6 +61,7 @@ class AgreementForm(RegisterForm):
     end = forms.DateField(label=_("Until"), required=False, widget=DateInput())
     content = forms.CharField(label=_("Content"), required=False)
     columns = {"kind": "类型", "signed_on": "签订日期", "end": "截止日期", "content": "内容"}
+    fact_fields = ("signed_on",)
 
 
 class DemandForm(RegisterForm):
@@ -69,6 +70,7 @@ class DemandForm(RegisterForm):
     date = forms.DateField(label=_("Date"), initial=today, widget=DateInput())
     note = forms.CharField(label=_("Note"), required=False)
     columns = {"occupation": "职业代码", "count": "人数", "date": "登记日期", "note": "备注"}
+    fact_fields = ("date",)
 
 
 class PostForm(RegisterForm):
@@ -80,3 +82,4 @@ class PostForm(RegisterForm):
     funding = forms.CharField(label=_("Funding"), required=False)
     columns = {"kind": "类型", "title": "岗位名称", "slots": "岗位数", "opened_on": "开发日期",
                "employer_name": "用人单位", "funding": "资金来源"}
+    fact_fields = ("opened_on",)

@@ -37,6 +37,7 @@ from jiuye.registry.services import (
     raise_if,
     scoped,
     service_record,
+    today,
 )
 
 __all__ = [
@@ -89,8 +90,9 @@ class _Form:
             self.fail(column, BLANK)
         return text
 
-    def date(self, value, column: str, *, required: bool = True) -> dt.date | None:
-        return date_value(value, self.table, column, self.problems, required=required)
+    def date(self, value, column: str, *, required: bool = True, fact: bool = False) -> dt.date | None:
+        """A date; a ``fact`` (something done: signed, referred, hired …) may not lie after today."""
+        return date_value(value, self.table, column, self.problems, required=required, fact=fact)
 
     def integer(self, value, column: str, *, required: bool = False, minimum: int = 0,
                 maximum: int | None = None) -> int | None:
@@ -248,7 +250,7 @@ def employer_agreement_add(*, user, employer, kind, signed_on, end=None, content
     employer = scoped(j.Employer, user, employer)
     form = _Form(AGREEMENT)
     kind = form.choice(kind, "类型", j.AGREEMENT_KINDS, required=True)
-    signed_on = form.date(signed_on, "签订日期")
+    signed_on = form.date(signed_on, "签订日期", fact=True)
     end = form.date(end, "截止日期", required=False)
     form.period(signed_on, end, "截止日期")
     form.done()
@@ -267,7 +269,7 @@ def employer_demand_add(*, user, employer, occupation, count, date, note="") -> 
     text = _text(occupation)
     code = form.occupation(text if _looks_like_code(text) else "", text, "职业代码")
     count = form.integer(count, "人数", required=True, minimum=1)
-    date = form.date(date, "登记日期")
+    date = form.date(date, "登记日期", fact=True)
     form.done()
     demand = j.EmployerDemand(employer=employer, occupation_code=code, occupation_text=text, count=count, date=date,
                               note=_text(note))
@@ -429,7 +431,7 @@ def post_create(*, user, community, kind, title, opened_on, occupation_code="", 
     title = form.text(title, "岗位名称", required=True)
     code = form.occupation(occupation_code, title, "职业代码", required=False)
     slots = form.integer(slots, "岗位数", required=True, minimum=1)
-    opened_on = form.date(opened_on, "开发日期")
+    opened_on = form.date(opened_on, "开发日期", fact=True)
     closed_on = form.date(closed_on, "撤销日期", required=False)
     form.period(opened_on, closed_on, "撤销日期")
     form.done()
@@ -452,7 +454,7 @@ def post_assign(*, user, post, person, start, record_employment=True, handler=""
     post = scoped(j.DevelopedPost, user, post, lock=True)
     person = scoped(m.Person, user, person)
     form = _Form(TENURE)
-    start = form.date(start, "上岗日期")
+    start = form.date(start, "上岗日期", fact=True)
     if start:
         if start < post.opened_on or (post.closed_on is not None and start > post.closed_on):
             form.fail("上岗日期", "岗位当日未开放 / the post is not open on that day")
@@ -547,7 +549,7 @@ def wish_save(*, user, person, desired="", desired_codes=None, wage_min=None, ar
         "training_wish": form.text(training_wish, "培训意愿"),
         "certificates": form.text(certificates, "持有证书"),
         "note": form.text(note, "备注"),
-        "updated_on": form.date(updated_on or dt.date.today(), "登记日期"),
+        "updated_on": form.date(updated_on or today(), "登记日期", fact=True),
     }
     form.done()
     profile = j.JobSeekerProfile.objects.filter(person=person).first() or j.JobSeekerProfile(person=person)
@@ -570,7 +572,7 @@ def referral_create(*, user, vacancy, person, referred_on, handler="", note="") 
     vacancy = scoped(j.Vacancy, user, vacancy, lock=True)
     person = scoped(m.Person, user, person)
     form = _Form(REFERRAL)
-    referred_on = form.date(referred_on, "推荐日期")
+    referred_on = form.date(referred_on, "推荐日期", fact=True)
     if referred_on:
         if referred_on < vacancy.opened_on or (vacancy.closed_on is not None and referred_on > vacancy.closed_on):
             form.fail("推荐日期", "空岗当日未开放 / the vacancy is not open on that day")
@@ -600,7 +602,7 @@ def _pending(user, referral, form: _Form) -> j.Referral:
 def referral_interview(*, user, referral, interview_on) -> j.Referral:
     form = _Form(REFERRAL)
     referral = _pending(user, referral, form)
-    interview_on = form.date(interview_on, "面试日期")
+    interview_on = form.date(interview_on, "面试日期", fact=True)
     if interview_on and interview_on < referral.referred_on:
         form.fail("面试日期", "早于推荐日期 / before the referral")
     form.done()
@@ -616,8 +618,8 @@ def referral_hire(*, user, referral, start, decided_on=None, employment_form="�
     """The person was hired and works from ``start``: recorded by ``employment_record`` as casework does."""
     form = _Form(REFERRAL)
     referral = _pending(user, referral, form)
-    start = form.date(start, "上岗日期")
-    decided_on = form.date(decided_on, "结果日期", required=False) or start
+    start = form.date(start, "上岗日期", fact=True)
+    decided_on = form.date(decided_on, "结果日期", required=False, fact=True) or start
     employment_form = form.choice(employment_form, "就业形式", vocab.EMPLOYMENT_FORM, required=True)
     if start and start < referral.referred_on:
         form.fail("上岗日期", "早于推荐日期 / before the referral")
@@ -641,7 +643,7 @@ def referral_reject(*, user, referral, decided_on, reason) -> j.Referral:
     """The person was not hired, for ``reason``."""
     form = _Form(REFERRAL)
     referral = _pending(user, referral, form)
-    decided_on = form.date(decided_on, "结果日期")
+    decided_on = form.date(decided_on, "结果日期", fact=True)
     reason = form.text(reason, "未录用原因", required=True)
     if decided_on and decided_on < referral.referred_on:
         form.fail("结果日期", "早于推荐日期 / before the referral")
@@ -673,7 +675,7 @@ def referral_check(*, user, referral, months, checked_on, in_work=None) -> j.Ref
         form.fail("回访", "只有 3 个月和 6 个月回访 / checks are at 3 and 6 months")
     if referral.outcome != j.HIRED:
         form.fail("结果", "未录用，无需回访 / only hires are checked")
-    checked_on = form.date(checked_on, f"{months}个月回访日期")
+    checked_on = form.date(checked_on, f"{months}个月回访日期", fact=True)
     if checked_on and referral.hired_start and checked_on < referral.hired_start:
         form.fail(f"{months}个月回访日期", "早于上岗日期 / before the start")
     form.done()

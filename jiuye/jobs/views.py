@@ -17,6 +17,7 @@ from jiuye.jobs import models as j
 from jiuye.jobs.forms import EmployerForm, VacancyForm, WishForm
 from jiuye.registry import models as m
 from jiuye.registry.services import ValidationFailed
+from jiuye.registry.services import today as register_today
 
 
 def _get(model, user, pk):
@@ -32,6 +33,12 @@ def _next(request) -> str:
     return target if url_has_allowed_host_and_scheme(target, allowed_hosts=None) else ""
 
 
+def _text_param(request, name: str) -> str:
+    """A search text from the query string, without NUL characters (no text holds one, and PostgreSQL
+    refuses them in a query)."""
+    return request.GET.get(name, "").replace("\x00", "")
+
+
 def _community(user):
     if not user.scope_id or user.scope.level != "community":
         raise PermissionDenied
@@ -40,7 +47,7 @@ def _community(user):
 
 @login_required
 def vacancies(request):
-    query = request.GET.get("q", "")
+    query = _text_param(request, "q")
     rows = selectors.vacancy_list(request.user, open_only=request.GET.get("all") != "1", query=query)
     return render(request, "jobs/vacancies.html", {"vacancies": rows, "query": query})
 
@@ -62,7 +69,7 @@ def vacancy_new(request):
 @login_required
 def vacancy(request, pk: int):
     vacancy = _get(j.Vacancy, request.user, pk)
-    ranked = matching.persons_for_vacancy(request.user, vacancy, on=dt.date.today(), limit=30)
+    ranked = matching.persons_for_vacancy(request.user, vacancy, on=register_today(), limit=30)
     referrals = selectors.referral_list(request.user, vacancy=vacancy)
     return render(request, "jobs/vacancy.html", {"vacancy": vacancy, "ranked": ranked, "referrals": referrals,
                                                  "part_labels": matching.PART_LABELS})
@@ -74,7 +81,7 @@ def refer(request, pk: int, person_pk: int):
     vacancy = _get(j.Vacancy, request.user, pk)
     person = _get(m.Person, request.user, person_pk)
     try:
-        services.referral_create(user=request.user, vacancy=vacancy, person=person, referred_on=dt.date.today(),
+        services.referral_create(user=request.user, vacancy=vacancy, person=person, referred_on=register_today(),
                                  handler=request.user.get_username())
     except ValidationFailed as exc:
         messages.error(request, "；".join(exc.errors.values()))
@@ -98,7 +105,7 @@ def person_jobs(request, pk: int):
         else:
             messages.success(request, _("Job wishes saved."))
             return redirect("person_jobs", pk=pk)
-    today = dt.date.today()
+    today = register_today()
     return render(request, "jobs/person.html", {
         "person": person, "form": form, "profile": profile,
         "matches": matching.vacancies_for_person(request.user, person, on=today, limit=10),
@@ -114,7 +121,7 @@ def referrals(request):
     return render(request, "jobs/referrals.html", {
         "referrals": selectors.referral_list(request.user, stage=stage),
         "funnel": selectors.referral_funnel(request.user),
-        "checks": selectors.checks_due(request.user, on=dt.date.today()),
+        "checks": selectors.checks_due(request.user, on=register_today()),
     })
 
 
@@ -122,7 +129,7 @@ def referrals(request):
 @require_POST
 def referral_step(request, pk: int, step: str):
     referral = _get(j.Referral, request.user, pk)
-    today = dt.date.today()
+    today = register_today()
     try:
         day = dt.date.fromisoformat(request.POST.get("date") or today.isoformat())
     except ValueError:
@@ -158,7 +165,7 @@ def employers(request):
         else:
             messages.success(request, _("Employer added."))
             return redirect("employers")
-    rows = selectors.employer_list(request.user, query=request.GET.get("q", ""))
+    rows = selectors.employer_list(request.user, query=_text_param(request, "q"))
     return render(request, "jobs/employers.html", {"employers": rows, "form": form})
 
 
@@ -203,7 +210,7 @@ def posts(request):
         user=request.user, community=_community(request.user), **d), redirect("posts"))
     if done:
         return done
-    today = dt.date.today()
+    today = register_today()
     return render(request, "jobs/posts.html", {"posts": selectors.post_list(request.user, on=today), "form": form})
 
 

@@ -31,12 +31,24 @@ class RegisterForm(forms.Form):
 
     # form field -> exchange column (or casework label) used by the services' errors
     columns: dict[str, str] = {}
+    # date fields that record something that happened: the services refuse a day after today,
+    # and the date picker offers none
+    fact_fields: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():  # no date a calendar cannot count working days to
-            if isinstance(field, forms.DateField):
+        from django.core.validators import ProhibitNullCharactersValidator
+
+        from jiuye.registry.services import NUL_MESSAGE
+
+        for name, field in self.fields.items():
+            if isinstance(field, forms.DateField):  # no date a calendar cannot count working days to
                 field.validators.append(_date_in_range)
+                if name in self.fact_fields:
+                    field.widget.attrs["max"] = today().isoformat()
+            # A NUL cannot be stored (PostgreSQL): said in both languages, beside the field.
+            field.validators[:] = [ProhibitNullCharactersValidator(message=NUL_MESSAGE)
+                                   if isinstance(v, ProhibitNullCharactersValidator) else v for v in field.validators]
 
     def add_service_errors(self, errors: dict[str, str]) -> None:
         by_column = {column: field for field, column in self.columns.items()}
@@ -46,7 +58,10 @@ class RegisterForm(forms.Form):
 
 
 def today():
-    return dt.date.today()
+    """Today where the register is kept (``TIME_ZONE``), as the services count it."""
+    from django.utils import timezone
+
+    return timezone.localdate()
 
 
 def _choices(values):
@@ -68,6 +83,7 @@ class PersonForm(RegisterForm):
                                             required=False)
     phone = forms.CharField(label=_("Phone"), required=False)
     skills = forms.CharField(label=_("Skills"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    fact_fields = ("birth_date", "residence_start")
     columns = {"id_number": "身份证号", "name": "姓名", "sex": "性别", "birth_date": "出生日期",
                "relation": "与户主关系", "education": "文化程度", "residence_start": "居住起始日期",
                "residence_end": "居住终止日期", "categories": "人员类别", "retirement_category": "退休年龄类别",
@@ -101,13 +117,19 @@ class PersonForm(RegisterForm):
                 "masked": mask_phone(person.phone)}) if person.phone else ""
             self.fields["clear_phone"] = forms.BooleanField(label=_("Remove the phone number"), required=False)
 
-    def base_snapshot(self) -> dict | None:
-        """The signed snapshot the editor started from: None when the form carries none (a
-        client of its own), a snapshot of no version when it was tampered with (a conflict)."""
+    @property
+    def base_missing(self) -> bool:
+        """The edit was posted without the version it started from (an old page, a client of its own)."""
+        return self.person is not None and not (self.cleaned_data or {}).get("base")
+
+    def base_snapshot(self) -> dict:
+        """The signed snapshot the editor started from. Without one (a form posted without the
+        field) or with a tampered one it is a snapshot of no version: refused as a conflict,
+        like a stale one, so an edit is always checked against the stored version."""
         from django.core import signing
 
         if not self.cleaned_data.get("base"):
-            return None
+            return {"version": None}
         try:
             return signing.loads(self.cleaned_data["base"], salt="person-edit")
         except signing.BadSignature:
@@ -135,3 +157,16 @@ class PersonForm(RegisterForm):
                 "residence_start": person.residence_start, "residence_end": person.residence_end,
                 "categories": person.category_list, "retirement_category": person.retirement_category,
                 "skills": person.skills}
+
+
+class HouseholdForm(RegisterForm):
+    """A new household of the worker's community (the 家庭 columns). Its members are added on its
+    page afterwards; membership has no dates (exchange.md)."""
+
+    code = forms.CharField(label=_("Household number"))
+    address = forms.CharField(label=_("Home address"), required=False)
+    hukou = forms.ChoiceField(label=_("Hukou"), choices=_choices(vocab.HUKOU))
+    columns = {"code": "家庭编号", "address": "住址", "hukou": "户口性质"}
+
+    def exchange_values(self) -> dict:
+        return {column: (self.cleaned_data.get(field) or "").strip() for field, column in self.columns.items()}

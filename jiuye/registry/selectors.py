@@ -20,6 +20,21 @@ def initials(name: str) -> str:
     return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p).lower()
 
 
+_ANY_DIGIT_RE = re.compile(r"[0-9０-９]")
+# Full-width digits and X, as a Chinese input method types them, are searched as ASCII.
+_FULL_WIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "Ｘ": "X", "ｘ": "x", "\u3000": " "})
+
+
+def carries_number(query: str) -> bool:
+    """Whether a search text holds (or may hold) an ID number or a phone number, or its last digits:
+    4 or more digits, ASCII or full-width, wherever they are (``138 1234-5678`` too).
+
+    Such a query is never sent in a URL (it would stay in access logs, proxies and the
+    browser's history): the search form and the API send it in the request body.
+    """
+    return len(_ANY_DIGIT_RE.findall(query or "")) >= 4
+
+
 def person_by_id_number(user, id_number: str):
     """The person with this full ID number, if the user may see them (else None)."""
     return m.Person.objects.for_user(user).with_id_number(idnumber.normalize(id_number)).first()
@@ -28,8 +43,8 @@ def person_by_id_number(user, id_number: str):
 def person_search(user, query: str, limit: int = 50):
     """Persons the user may see, by name, pinyin initials, full ID number or phone."""
     people = m.Person.objects.for_user(user).select_related("household", "household__community")
-    query = (query or "").strip()
-    if not query:
+    query = (query or "").translate(_FULL_WIDTH).strip()
+    if not query or "\x00" in query:  # a NUL is no name (and PostgreSQL refuses it in a query)
         return people.none()
     if _ID_RE.match(query):
         return people.with_id_number(idnumber.normalize(query))[:limit]

@@ -16,10 +16,13 @@ persons are named by database id and masked ID number.
 """
 
 import datetime as dt
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
@@ -30,12 +33,13 @@ from jiuye.registry.rules.checks import csv_cell, ledger_validate
 from jiuye.registry.rules.mapping import PLAIN_FIELDS, from_model, row_hash, to_model
 from jiuye.registry.rules.parse import CellError, parse_cell, parse_date
 from jiuye.registry.rules.problems import Problem
-from jiuye.registry.rules.schema import TABLE_BY_NAME
+from jiuye.registry.rules.schema import HAPPENED_DATES, TABLE_BY_NAME
 
 DAY = dt.timedelta(days=1)
 NON_FIELD = "__all__"
 OUTSIDE_SCOPE = "不在您的管辖范围内 / outside your scope"
 BLANK = "必填项为空 / required value is blank"
+NUL_MESSAGE = "不能含空字符（NUL，\\x00）/ must not contain a NUL character (\\x00)"
 
 
 class ValidationFailed(Exception):
@@ -113,8 +117,12 @@ def person_ref(person) -> dict:
     return {"person": person.pk, "id": idnumber.mask(person.id_number)}
 
 
-def date_value(value, table: str, column: str, problems: list, *, required: bool = True) -> dt.date | None:
-    """A date given as a ``date`` or ``YYYY-MM-DD`` text; a problem on ``column`` otherwise."""
+def date_value(value, table: str, column: str, problems: list, *, required: bool = True,
+               fact: bool | None = None) -> dt.date | None:
+    """A date given as a ``date`` or ``YYYY-MM-DD`` text; a problem on ``column`` otherwise.
+
+    A fact's date (``fact``; by default the columns of ``FACT_DATES``) may not lie after today.
+    """
     try:
         parsed = parse_date(csv_cell(value))
     except CellError as exc:
@@ -122,7 +130,155 @@ def date_value(value, table: str, column: str, problems: list, *, required: bool
         return None
     if parsed is None and required:
         problems.append(Problem(table, None, column, BLANK))
+    if fact or (fact is None and is_fact(table, column)):
+        not_after_today(parsed, table, column, problems)
     return parsed
+
+
+# -- facts that have happened -----------------------------------------------------------------
+#
+# A form or API write may not record a fact dated after today: the exchange columns of
+# ``HAPPENED_DATES`` (birth, residence, status and 低保 starts, registrations, services) and
+# casework's own records where the date says something was done (a cancellation, a training
+# or benefit that started, a recognition, a visit made). Ends may be planned (a residence or
+# 低保 end, a course's last day), and so may follow-up visits and assistance plans. The import
+# only warns about dates after its day. Every service goes through ``date_value`` (a date
+# argument) or ``future_problems`` (the rows it writes), so the rule is here only.
+
+FACT_DATES: dict[str, tuple[str, ...]] = {
+    **HAPPENED_DATES,
+    "失业登记": (*HAPPENED_DATES.get("失业登记", ()), "注销日期"),
+    "培训": ("开始日期",),
+    "政策享受": ("开始日期",),
+    "零就业家庭": ("认定日期",),
+    "回访": ("回访日期",),
+}
+
+
+def today() -> dt.date:
+    """Today where the register is kept (``TIME_ZONE``, Asia/Shanghai), not the server's clock zone."""
+    return timezone.localdate()
+
+
+def future_message(day: dt.date) -> str:
+    now = today()
+    return (f"日期 {day} 晚于今天（{now}）：尚未发生的事不能登记 / {day} is after today ({now}): "
+            f"a fact that has not happened yet cannot be recorded")
+
+
+def is_fact(table: str, column: str | None) -> bool:
+    return column in FACT_DATES.get(table, ())
+
+
+def not_after_today(day, table: str, column: str | None, problems: list) -> None:
+    """A problem on ``column`` if ``day`` (a date of something that happened) is after today."""
+    if isinstance(day, dt.date) and day > today():
+        problems.append(Problem(table, None, column, future_message(day)))
+
+
+def _parsed_date(table: str, column: str, value):
+    try:
+        return parse_cell(TABLE_BY_NAME[table].column(column), csv_cell(value)) if table in TABLE_BY_NAME \
+            else parse_date(csv_cell(value))
+    except (CellError, ValueError, TypeError, StopIteration):
+        return None  # not a date: the register's checks say so
+
+
+def future_problems(table: str, row: dict, stored: dict | None = None) -> list[Problem]:
+    """The fact dates of ``row`` (a row this write stores) that lie after today.
+
+    With ``stored`` (the record as it is stored, for an edit), only the dates the edit
+    itself writes count: a date left as it was is not checked again.
+    """
+    problems: list = []
+    for column in FACT_DATES.get(table, ()):
+        if column not in row:
+            continue
+        day = _parsed_date(table, column, row[column])
+        if stored is not None and column in stored and day == _parsed_date(table, column, stored[column]):
+            continue
+        not_after_today(day, table, column, problems)
+    return problems
+
+
+# -- changes a write makes to current episodes (what the worker confirms) -------------------------
+
+
+@dataclass(frozen=True)
+class EpisodeChange:
+    """A stored record that a write would end, replace or cancel.
+
+    ``kind``: ``ends`` (a status episode ends on ``end``), ``replaced`` (the episode starting
+    on the write's day is replaced by ``new_status``), ``cancelled`` (an unemployment
+    registration is cancelled on ``end``).
+    """
+
+    kind: str
+    record: str  # "status" or "registration"
+    pk: int
+    status: str  # the episode's status (a registration: "")
+    start: dt.date  # the episode's start, the registration's day
+    end: dt.date | None  # the episode's or registration's end after the write
+    detail: str  # the employer, else the form of employment or unemployment reason; a cancellation's reason
+    new_status: str = ""
+    employer: str = ""  # the episode's employer (when it has one)
+    new_detail: str = ""  # the replacing episode's employer, form of employment or reason
+
+    @property
+    def old_label(self) -> str:
+        return f"{self.status}（{self.detail}）" if self.detail else self.status
+
+    @property
+    def new_label(self) -> str:
+        return f"{self.new_status}（{self.new_detail}）" if self.new_detail else self.new_status
+
+    @property
+    def message(self) -> str:
+        """中文 / English, for the API and the audit trail (pages render the parts in one language)."""
+        at = f"，{self.detail}" if self.detail else ""
+        at_en = (f" at {self.detail}" if self.employer else f" ({self.detail})") if self.detail else ""
+        if self.kind == "ends":
+            return (f"{self.status}（自 {self.start} 起{at}）于 {self.end} 结束 / "
+                    f"{self.status} since {self.start}{at_en} ends on {self.end}")
+        if self.kind == "replaced":
+            return (f"自 {self.start} 起的{self.old_label}改为{self.new_label} / "
+                    f"{self.old_label} from {self.start} is replaced by {self.new_label}")
+        return (f"{self.start} 的失业登记于 {self.end} 注销（{self.detail}）/ "
+                f"the unemployment registration of {self.start} is cancelled on {self.end} ({self.detail})")
+
+
+def changes_token(changes) -> str:
+    """A short fingerprint of the changes shown to the worker (a confirmation is for exactly these)."""
+    text = "|".join(f"{c.kind},{c.record},{c.pk},{c.start},{c.end},{c.new_status}" for c in changes)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+class ConfirmationRequired(Exception):
+    """The write would end or change current episodes and was not confirmed; nothing was written.
+
+    ``changes`` (``EpisodeChange``) say what would change; confirming means calling the
+    service again with ``confirm=token`` (exactly these changes) or ``confirm=True``.
+    """
+
+    def __init__(self, changes):
+        self.changes = list(changes)
+        self.token = changes_token(self.changes)
+        super().__init__("须确认对当前记录的更改 / confirm the changes to current records: "
+                         + "; ".join(c.message for c in self.changes))
+
+
+def confirm_check(changes, confirm) -> None:
+    """Go on if nothing current changes, or the caller confirmed (``True``, or the token of exactly
+    these changes); ``ConfirmationRequired`` otherwise."""
+    if not changes or confirm is True:
+        return
+    if isinstance(confirm, str) and confirm and hmac.compare_digest(confirm, changes_token(changes)):
+        return
+    raise ConfirmationRequired(changes)
+
+
+def _episode_detail(episode) -> str:
+    return episode.employer_name or episode.employment_form or episode.unemployment_reason
 
 
 def raise_if(problems) -> None:
@@ -236,7 +392,7 @@ def person_create(*, user, household, values: dict) -> m.Person:
     # The ID is unique in the deployment; the importer would take a stored one as an update.
     if id_number and m.Person.objects.with_id_number(id_number).exists():
         extra.append(Problem("人员", None, "身份证号", "身份证号已登记 / this ID number is already registered"))
-    validate({"人员": [row]}, extra)
+    validate({"人员": [row]}, extra + future_problems("人员", row))
     person = m.Person(id_number=id_number, household=household, **_fields("人员", row))
     history_save(person, user, "person.create")
     audit(user, "person.create", f"person:{person.pk}", household.community.code, **person_ref(person),
@@ -293,15 +449,19 @@ def person_update(*, user, person, values: dict, base: dict | None = None) -> m.
     """Change a person's 人员 columns given in ``values`` (the others keep their stored values).
 
     A new 家庭编号 must be a household of the user's scope. A corrected 身份证号 must be
-    free, and the person's stored status episodes are checked again under it. With
-    ``base`` (``person_snapshot`` when the editor loaded the person), a person changed
-    since is refused with ``EditConflict`` showing the other change.
+    free, and the person's stored status episodes are checked again under it. A date the
+    edit changes may not be a fact after today (one left as stored is not checked again).
+    With ``base`` (``person_snapshot`` when the editor loaded the person, or
+    ``{"version": n}`` from an API ``If-Match``), a person changed since is refused with
+    ``EditConflict`` showing the other change. Every page and API edit passes it (a form
+    without one is refused as stale by the page); ``None`` is for in-process callers only.
     """
     person = scoped(m.Person, user, person, lock=True)
     if base is not None and base.get("version") != person.version:
         raise _conflict(person, base, values)
     old_id, household = person.id_number, person.household
-    row = {**_model_row("人员", person, 身份证号=old_id, 家庭编号=household.code), **_clean(values)}
+    stored = _model_row("人员", person, 身份证号=old_id, 家庭编号=household.code)
+    row = {**stored, **_clean(values)}
     new_id = idnumber.normalize(str(row.get("身份证号", "")))
     row["身份证号"] = new_id
     extra = []
@@ -311,6 +471,7 @@ def person_update(*, user, person, values: dict, base: dict | None = None) -> m.
         if household is None:
             extra.append(Problem("人员", None, "家庭编号", f"家庭不存在或不在管辖范围内 / household does not exist "
                                                          f"or is outside your scope: {household_code}"))
+    extra += future_problems("人员", row, stored)  # only the dates this edit changes
     tables = {"人员": [row]}
     if new_id != old_id:
         if m.Person.objects.with_id_number(new_id).exists():
@@ -371,6 +532,27 @@ def status_plan(person, status: str, start: dt.date, *, employment_form="", empl
     return StatusPlan(rows, cut, replaced, new_row)
 
 
+def status_changes(plan: StatusPlan) -> list[EpisodeChange]:
+    """What the plan ends or replaces among the stored episodes (computed without writing)."""
+    new_status = plan.new_row["状态"]
+    changes = []
+    if plan.cut is not None:
+        cut = plan.cut
+        changes.append(EpisodeChange("ends", "status", cut.pk, cut.status, cut.start, plan.rows[0]["结束日期"],
+                                     _episode_detail(cut), new_status, cut.employer_name))
+    replaced = plan.replaced
+    if replaced is not None:
+        same = (replaced.status, replaced.end, replaced.employment_form, replaced.employer_name,
+                replaced.unemployment_reason) == (new_status, None, plan.new_row["就业形式"], plan.new_row["单位名称"],
+                                                  plan.new_row["失业原因"])
+        if not same:
+            new_detail = plan.new_row["单位名称"] or plan.new_row["就业形式"] or plan.new_row["失业原因"]
+            changes.append(EpisodeChange("replaced", "status", replaced.pk, replaced.status, replaced.start,
+                                         replaced.end, _episode_detail(replaced), new_status, replaced.employer_name,
+                                         new_detail))
+    return changes
+
+
 def status_apply(plan: StatusPlan, person, user, reason: str) -> m.StatusEpisode:
     if plan.cut is not None:
         plan.cut.end = plan.rows[0]["结束日期"]
@@ -388,23 +570,31 @@ def status_on(person, day: dt.date) -> m.StatusEpisode | None:
 
 @transaction.atomic
 def status_change(*, user, person, status, start, employment_form="", employer_name="",
-                  unemployment_reason="") -> m.StatusEpisode:
+                  unemployment_reason="", confirm=True) -> m.StatusEpisode:
     """The person's status is ``status`` from ``start`` on (an open episode).
 
     The episode covering ``start`` that began earlier ends on start − 1 day; an
     episode beginning on ``start`` itself has the same key and is replaced, as a
-    re-import would. Overlaps with later episodes, a start before birth, a value not
-    in its list … are rejected as the importer rejects them.
+    re-import would. Overlaps with later episodes, a start before birth or after today,
+    a value not in its list … are rejected as the importer rejects them.
+
+    Ending or replacing an episode needs ``confirm`` (see ``confirm_check``): the pages and
+    the API pass what the worker confirmed, so an unconfirmed change raises
+    ``ConfirmationRequired`` with the changes and writes nothing. The episode returned
+    carries ``changes``, what was ended or replaced.
     """
     person = scoped(m.Person, user, person, lock=True)
     start = date_or_fail(start, "就业状态", "开始日期")
     plan = status_plan(person, status, start, employment_form=employment_form, employer_name=employer_name,
                         unemployment_reason=unemployment_reason)
     validate({"就业状态": plan.rows})
+    changes = status_changes(plan)
+    confirm_check(changes, confirm)
     episode = status_apply(plan, person, user, "status.change")
     audit(user, "status.change", f"person:{person.pk}", person.household.community.code, **person_ref(person),
           status=episode.status, start=start.isoformat(), episode=episode.pk,
           ended=plan.cut.pk if plan.cut else None, replaced=plan.replaced is not None)
+    episode.changes = changes
     return episode
 
 
@@ -483,7 +673,7 @@ def service_record(*, user, person, date, service_type, handler="", note="") -> 
     """A service given to the person. Recording an identical one again writes nothing."""
     person = scoped(m.Person, user, person)
     row = service_row(person, date, service_type, handler, note)
-    validate({"服务记录": [row]})
+    validate({"服务记录": [row]}, future_problems("服务记录", row))
     record, created = service_save(person, row, user, "service.record")
     if created:
         audit(user, "service.record", f"service:{record.pk}", person.household.community.code, **person_ref(person),

@@ -13,10 +13,62 @@ from jiuye.registry.scoping import can_reveal_ids
 
 @login_required
 def search(request):
-    query = request.GET.get("q", "")
+    """Find a resident. The form (and its live results) POST the query, so that an ID or phone
+    number never travels in a URL; a name or pinyin initials may still be linked as ``?q=``.
+    A number typed into the address bar is not searched: the page sends the worker to the
+    form, at an address without it (so that no link of the page repeats it)."""
+    if request.method == "POST":
+        query = request.POST.get("q", "")
+    else:
+        query = request.GET.get("q", "")
+        if selectors.carries_number(query):
+            from django.contrib import messages
+            from django.shortcuts import redirect
+            from django.utils.translation import gettext as _
+
+            messages.warning(request, _("ID and phone numbers are not searched from the address bar: type the "
+                                        "number in the search box."))
+            return redirect("search")
     people = selectors.person_search(request.user, query)
     template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
-    return render(request, template, {"query": query, "people": people})
+    return render(request, template, {"query": query, "people": people,
+                                      "can_add_household": _own_community(request.user) is not None})
+
+
+def _own_community(user):
+    """The community of a community worker (who may add households to it), else None."""
+    scope = getattr(user, "scope", None)
+    return scope if scope is not None and scope.level == "community" else None
+
+
+@login_required
+def household_new(request):
+    """A new household of the worker's community; its members are added from its page."""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import redirect
+
+    from jiuye.registry import services
+    from jiuye.registry.forms import HouseholdForm
+
+    community = _own_community(request.user)
+    if community is None:
+        raise PermissionDenied  # streets and above: households belong to a community's worker
+    form = HouseholdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = services.household_create(user=request.user, community=community,
+                                                  values=form.exchange_values())
+        except services.ValidationFailed as exc:
+            form.add_service_errors(exc.errors)
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            from django.contrib import messages
+            from django.utils.translation import gettext as _
+
+            messages.success(request, _("Household %(code)s created. Add its members now.") % {"code": household.code})
+            return redirect("household", pk=household.pk)
+    return render(request, "registry/household_form.html", {"form": form, "community": community})
 
 
 @login_required
@@ -65,6 +117,7 @@ def _edit(request, form, household=None, person=None):
     from jiuye.registry.services import EditConflict, ValidationFailed
 
     conflict = None
+    base_missing = False
     if request.method == "POST" and form.is_valid():
         try:
             if person is None:
@@ -76,8 +129,12 @@ def _edit(request, form, household=None, person=None):
             form.add_service_errors(exc.errors)
         except EditConflict as exc:
             # Shown the other change; the form keeps the editor's values and now starts
-            # from the stored version, so saving again is a knowing decision.
-            conflict = exc
+            # from the stored version, so saving again is a knowing decision. A form posted
+            # without its version is treated the same way (it cannot tell what it overwrites).
+            conflict, base_missing = exc, form.base_missing
+            if base_missing:  # no starting point: show what saving would change, from what is stored
+                values = form.exchange_values()
+                exc.changes = [c for c in exc.changes if c["column"] in values and c["yours"] != c["now"]]
             data = form.data.copy()
             data["base"] = form.__class__.initial_for(exc.person)["base"]
             # Fields this editor left as they were take the other's value; fields both
@@ -97,7 +154,8 @@ def _edit(request, form, household=None, person=None):
             messages.success(request, "已保存 / saved")
             return redirect("person", pk=person.pk)
     return render(request, "registry/person_form.html",
-                  {"form": form, "household": household, "person": person, "conflict": conflict},
+                  {"form": form, "household": household, "person": person, "conflict": conflict,
+                   "base_missing": base_missing},
                   status=409 if conflict else 200)
 
 
