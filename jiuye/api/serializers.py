@@ -23,7 +23,7 @@ from jiuye.registry.rules import idnumber
 
 
 # A NUL character is refused (400); the schema says so, as a pattern.
-NO_NUL = RegexValidator(r"^[^\x00]*$", message="不允许空字符 / NUL characters are not allowed")
+NO_NUL = RegexValidator(r"^[^\x00]+$", message="不允许空字符 / NUL characters are not allowed")
 
 class MaskedIdField(serializers.CharField):
     """An ID number shown as 500103********0119; never in clear over the API."""
