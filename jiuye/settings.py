@@ -10,7 +10,6 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -276,16 +275,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Each schedule is the fields of a celery.schedules.crontab, which jiuye/celery.py builds (importing
+# Celery here would load it in every process: the command line, the web workers).
 CELERY_BEAT_SCHEDULE = {
     # The city-wide evaluation saved as a snapshot, and the zero-employment cases synced.
     "nightly-evaluation": {
         "task": "jiuye.nightly_evaluation",
-        "schedule": crontab(hour=int(os.environ.get("JIUYE_NIGHTLY_HOUR", 1)), minute=30),
+        "schedule": {"hour": int(os.environ.get("JIUYE_NIGHTLY_HOUR", 1)), "minute": 30},
     },
     # Each community worker's queue counted for the Today page, before the working day.
     "morning-reminders": {
         "task": "jiuye.morning_reminders",
-        "schedule": crontab(hour=int(os.environ.get("JIUYE_MORNING_HOUR", 6)), minute=30),
+        "schedule": {"hour": int(os.environ.get("JIUYE_MORNING_HOUR", 6)), "minute": 30},
     },
 }
 

@@ -47,7 +47,6 @@ from jiuye.registry.services import (
     status_plan,
     validate,
 )
-from jiuye.standards.rules.s4 import guidance_deadline
 
 OUTREACH_KINDS = ("政策宣传", "政策咨询")
 
@@ -72,6 +71,8 @@ def registration_create(*, user, person, registered_on, unemployment_reason="") 
     Refused when the person is already registered that day, or has a registration
     still active on it.
     """
+    from jiuye.standards.rules.s4 import guidance_deadline  # loads pandas: not at start-up
+
     person = scoped(m.Person, user, person, lock=True)
     registered_on = date_or_fail(registered_on, "失业登记", "登记日期")
     extra = []

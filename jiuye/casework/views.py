@@ -17,7 +17,6 @@ from jiuye.casework.selectors import today_queue, zero_employment_board
 from jiuye.registry import models as m
 from jiuye.registry.forms import DATE_RANGE
 from jiuye.registry.services import ValidationFailed
-from jiuye.standards.rules.s4 import guidance_deadline
 
 
 @login_required
@@ -63,6 +62,8 @@ def flow(request, pk: int, name: str):
 @login_required
 def deadline(request):
     """The guidance deadline for a registration date, shown beside the date field."""
+    from jiuye.standards.rules.s4 import guidance_deadline  # loads pandas: not at start-up
+
     try:
         day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+import jiuye.celery  # noqa: F401 - the app, before these shared tasks bind (jiuye/__init__ does not load it)
 from jiuye.tasks.models import JobKind
 
 
