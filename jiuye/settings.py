@@ -108,6 +108,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files served by the application itself (WhiteNoise), before any other work.
+    "jiuye.serving.storage.StaticFilesMiddleware",
     "jiuye.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jiuye.middleware.DefaultChineseLocaleMiddleware",
@@ -168,6 +170,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# `jiuye collectstatic` writes content-hashed, compressed copies under STATIC_ROOT, which the app
+# serves itself with long cache headers (jiuye/serving/storage.py); before it, the plain names.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "jiuye.serving.storage.StaticStorage"},
+}
 MEDIA_ROOT = VAR_DIR / "media"
 
 SESSION_COOKIE_AGE = int(os.environ.get("JIUYE_SESSION_SECONDS", 8 * 3600))
