@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VAR = Path(os.environ.get("JIUYE_BENCH_DIR", ROOT / "var" / "bench"))
 PG_ADMIN_URL = os.environ.get("JIUYE_BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+# The databases are <prefix>_<residents>: another prefix keeps two people's runs on one server apart.
+DB_PREFIX = os.environ.get("JIUYE_BENCH_DB_PREFIX", "jiuye_bench")
 PERSONS_PER_COMMUNITY = 2500
 
 
@@ -39,7 +41,7 @@ def database_url(db: str, persons: int) -> str:
     if db == "sqlite":
         return f"sqlite:///{VAR / f'bench-{persons}.sqlite3'}"
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    return f"{base}/jiuye_bench_{persons}"
+    return f"{base}/{DB_PREFIX}_{persons}"
 
 
 def fresh_database(db: str, persons: int) -> str:

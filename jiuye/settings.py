@@ -72,7 +72,12 @@ DATABASES = {"default": _db}
 if os.environ.get("JIUYE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(os.environ["JIUYE_REPLICA_URL"], conn_max_age=0)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)  # a dead standby: fall back soon
     DATABASE_ROUTERS = ["jiuye.dbrouters.ReplicaRouter"]
+# Past this lag (or unreachable) the replica is not read; after that, left alone this long.
+JIUYE_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("JIUYE_REPLICA_MAX_LAG_SECONDS", 30))
+JIUYE_REPLICA_RETRY_SECONDS = float(os.environ.get("JIUYE_REPLICA_RETRY_SECONDS", 10))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
