@@ -111,7 +111,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="load: concurrent community workers")
     parser.add_argument("--seconds", type=float, default=30, help="load: measured seconds (after --warmup)")
     parser.add_argument("--warmup", type=float, default=5)
-    parser.add_argument("--workers", type=int, default=2, help="load: server processes")
+    parser.add_argument("--workers", type=int, default=2, help="load: server processes (gunicorn workers)")
+    parser.add_argument("--threads", type=int, default=8, help="load: threads per server process")
     parser.add_argument("--think", type=float, default=0,
                         help="load: mean seconds a worker pauses between requests (0: none, as wrk does)")
     parser.add_argument("--vacancies", type=int, default=100_000, help="matching: open vacancies")
@@ -167,13 +168,14 @@ def main() -> None:
                 r.update(match_p50=percentile(m["ms"], 0.5), match_p95=percentile(m["ms"], 0.95),
                          match_frame_s=m["frame_s"], match_vacancies=m["vacancies"])
             if "load" in only:
-                from bench.load import run_load
+                from bench.load import collect_static, run_load
 
                 say(f"{db} {persons:,}: load test, {args.users} users, {args.seconds:.0f} s")
                 plan = step("load-prepare", url, str(args.users))
                 env = {**os.environ, "JIUYE_DATABASE_URL": url, "JIUYE_VAR_DIR": str(VAR / "var")}
+                collect_static(env)
                 r["load"] = run_load(env, plan, seconds=args.seconds, warmup=args.warmup, workers=args.workers,
-                                     think=args.think)
+                                     think=args.think, threads=args.threads)
         if "copy" in only:
             from bench.copybase import copy_baseline
 
