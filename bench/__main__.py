@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VAR = Path(os.environ.get("JIUYE_BENCH_DIR", ROOT / "var" / "bench"))
 PG_ADMIN_URL = os.environ.get("JIUYE_BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+# The databases are <prefix>_<residents>: another prefix keeps two people's runs on one server apart.
+DB_PREFIX = os.environ.get("JIUYE_BENCH_DB_PREFIX", "jiuye_bench")
 PERSONS_PER_COMMUNITY = 2500
 
 
@@ -39,7 +41,7 @@ def database_url(db: str, persons: int) -> str:
     if db == "sqlite":
         return f"sqlite:///{VAR / f'bench-{persons}.sqlite3'}"
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    return f"{base}/jiuye_bench_{persons}"
+    return f"{base}/{DB_PREFIX}_{persons}"
 
 
 def fresh_database(db: str, persons: int) -> str:
@@ -109,7 +111,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="load: concurrent community workers")
     parser.add_argument("--seconds", type=float, default=30, help="load: measured seconds (after --warmup)")
     parser.add_argument("--warmup", type=float, default=5)
-    parser.add_argument("--workers", type=int, default=2, help="load: server processes")
+    parser.add_argument("--workers", type=int, default=2, help="load: server processes (gunicorn workers)")
+    parser.add_argument("--threads", type=int, default=8, help="load: threads per server process")
     parser.add_argument("--think", type=float, default=0,
                         help="load: mean seconds a worker pauses between requests (0: none, as wrk does)")
     parser.add_argument("--vacancies", type=int, default=100_000, help="matching: open vacancies")
@@ -165,13 +168,14 @@ def main() -> None:
                 r.update(match_p50=percentile(m["ms"], 0.5), match_p95=percentile(m["ms"], 0.95),
                          match_frame_s=m["frame_s"], match_vacancies=m["vacancies"])
             if "load" in only:
-                from bench.load import run_load
+                from bench.load import collect_static, run_load
 
                 say(f"{db} {persons:,}: load test, {args.users} users, {args.seconds:.0f} s")
                 plan = step("load-prepare", url, str(args.users))
                 env = {**os.environ, "JIUYE_DATABASE_URL": url, "JIUYE_VAR_DIR": str(VAR / "var")}
+                collect_static(env)
                 r["load"] = run_load(env, plan, seconds=args.seconds, warmup=args.warmup, workers=args.workers,
-                                     think=args.think)
+                                     think=args.think, threads=args.threads)
         if "copy" in only:
             from bench.copybase import copy_baseline
 

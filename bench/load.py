@@ -1,23 +1,27 @@
 """Load test: community workers using their pages and the API at once.
 
-``python -m bench.load --database-url URL [--users 50] [--seconds 30] [--workers 2]``
-against an imported register (``python -m bench`` runs it as its ``load`` piece).
+``python -m bench.load --database-url URL [--scenarios 50x0,50x3,200x3] [--seconds 30]
+[--workers 2 --threads 8]`` against an imported register (``python -m bench`` runs one
+scenario as its ``load`` piece).
 
 1. ``prepare`` (in the database, through Django): ``--users`` community workers
    ``bench-worker-NN``, one per community round-robin (different communities as far as
    there are), each with a django-rest-knox token for the API, and for each the pages it
    will ask for: some residents, households and name searches of its own community.
-2. The app is started on loopback (``bench.serve``: Django's threaded WSGI server, in
-   ``--workers`` processes on one port) with ``JIUYE_DEBUG=0``.
-3. Every worker logs in through the login form (CSRF token, password), then, with no
-   think time (as wrk), loops over a shuffled round of Today ``/`` (2), a name search
-   ``/people/?q=`` (3), a person (3), a household (2), a printed ledger (1), and the API
-   with its Bearer token (``/api/v1/persons/?q=``, a person, Today: 1 each), one thread
-   and one keep-alive connection each. ``--think S`` makes each worker pause between
-   requests (exponentially, S seconds on average), as a person reading the page would. The first ``--warmup`` seconds are
-   not counted; for the next ``--seconds`` every request's latency is measured from
-   sending to the last byte of the body. A status other than 2xx/3xx, or a failed
-   connection, counts as an error.
+2. The app is started on loopback as deployed: ``jiuye collectstatic`` once, then
+   ``jiuye serve`` (gunicorn with ``jiuye/serving/gunicorn_conf.py``, ``--workers``
+   processes × ``--threads`` threads, its access log to ``var/bench/access.log``) with
+   ``JIUYE_DEBUG=0``; a fresh server for each scenario, so its peak memory is the scenario's.
+3. Every worker logs in through the login form (CSRF token, password), then loops over a
+   shuffled round of Today ``/`` (2), a name search ``/people/?q=`` (3), a person (3), a
+   household (2), a printed ledger (1), the zero-employment board ``/zero/`` (1), the
+   standing page ``/standing/`` (1), and the API with its Bearer token
+   (``/api/v1/persons/?q=``, a person, Today: 1 each), one thread and one keep-alive
+   connection each. A scenario ``USERSxTHINK`` has USERS workers who pause THINK seconds
+   on average (exponentially) between requests, as a person reading the page would; with
+   0 there is no pause (as wrk). The first ``--warmup`` seconds are not counted; for the
+   next ``--seconds`` every request's latency is measured from sending to the last byte of
+   the body. A status other than 2xx/3xx, or a failed connection, counts as an error.
 
 The load generator runs on the same cores as the server and the database (as wrk would);
 its own CPU time is reported beside the figures. Not run in CI.
@@ -41,11 +45,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-Load-2026!"
-PAGES = ("today", "search", "person", "household", "ledger")
+PAGES = ("today", "search", "person", "household", "ledger", "zero", "standing")
 API = ("api-search", "api-person", "api-today")
 # How often each request comes in a worker's round (a ledger is printed now and then).
-WEIGHTS = {"today": 2, "search": 3, "person": 3, "household": 2, "ledger": 1,
+WEIGHTS = {"today": 2, "search": 3, "person": 3, "household": 2, "ledger": 1, "zero": 1, "standing": 1,
            "api-search": 1, "api-person": 1, "api-today": 1}
+SCENARIOS = "50x0,50x3,200x3"  # USERSxTHINK: 50 and 200 people pausing 3 s on average, and 50 without pauses
 LEDGERS = ("labour-force", "unemployed", "hardship", "services")
 
 
@@ -71,12 +76,15 @@ def prepare(users: int, seed: int = 11) -> dict:
         api = False
     communities = list(Division.objects.filter(level=Level.COMMUNITY).order_by("code"))
     plan = {"api": api, "users": []}
+    from django.contrib.auth.hashers import make_password
+
+    hashed = make_password(PASSWORD)  # once: every worker has the same password (each login checks it)
     with transaction.atomic():
         User.objects.filter(username__startswith="bench-worker-").delete()
         for i in range(users):
             community = communities[i * max(1, len(communities) // users) % len(communities)]
-            user = User(username=f"bench-worker-{i:02d}", role=Role.COMMUNITY, scope=community, is_active=True)
-            user.set_password(PASSWORD)
+            user = User(username=f"bench-worker-{i:02d}", role=Role.COMMUNITY, scope=community, is_active=True,
+                        password=hashed)
             user.save()
             token = None
             if api:
@@ -106,10 +114,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
+def collect_static(env: dict) -> None:
+    """``jiuye collectstatic`` into the benchmark's var dir, as a deployment does before serving."""
+    done = subprocess.run([sys.executable, "-m", "jiuye", "collectstatic", "--noinput", "-v", "0"],
+                          env={**env, "JIUYE_DEBUG": "0"}, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"collectstatic failed: {done.stderr[-3000:]}")
+
+
+def start_server(env: dict, port: int, workers: int, threads: int = 8) -> subprocess.Popen:
+    """``jiuye serve`` (gunicorn) on loopback; its own log (start-up, errors) is piped."""
+    access_log = Path(env.get("JIUYE_VAR_DIR", ROOT / "var")).parent / "access.log"
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench.serve", str(port), "--workers", str(workers)],
-        env={**env, "JIUYE_DEBUG": "0"}, cwd=ROOT, start_new_session=True,
+        [sys.executable, "-m", "jiuye", "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--threads", str(threads)],
+        env={**env, "JIUYE_DEBUG": "0", "JIUYE_ACCESS_LOG": str(access_log)}, cwd=ROOT, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 120
@@ -235,6 +254,8 @@ class Worker(threading.Thread):
             "person": f"/people/{person}/",
             "household": f"/households/{rng.choice(user['households'] or [0])}/",
             "ledger": f"/ledgers/{rng.choice(LEDGERS)}/",
+            "zero": "/zero/",
+            "standing": "/standing/",
             "api-search": f"/api/v1/persons/?q={q}",
             "api-person": f"/api/v1/persons/{person}/",
             "api-today": "/api/v1/casework/today/",
@@ -243,7 +264,8 @@ class Worker(threading.Thread):
 
     def run(self):
         try:
-            self.login()
+            with self.clock.logins:
+                self.login()
         except Exception as exc:  # noqa: BLE001 - reported, counted as the worker's failure
             self.error = f"{self.user['username']}: {exc}"
             return
@@ -271,9 +293,11 @@ class Worker(threading.Thread):
 class Clock:
     """Starts the measured window once every worker has logged in (or failed to)."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, logins_at_once: int = 4):
         self.waiting = workers
         self.lock = threading.Lock()
+        # People do not all log in in the same second; a password check (PBKDF2) is ~0.5 s of CPU.
+        self.logins = threading.BoundedSemaphore(logins_at_once)
         self.all_in = threading.Event()
         self.go = threading.Event()
         self.measure_from = self.stop_at = float("inf")
@@ -295,13 +319,16 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))] if ordered else float("nan")
 
 
-def run_load(env: dict, plan: dict, *, seconds: float, warmup: float, workers: int, think: float = 0) -> dict:
-    """Start the server, log everyone in, hit the pages; the figures as a dict."""
+def run_load(env: dict, plan: dict, *, seconds: float, warmup: float, workers: int, think: float = 0,
+             threads: int = 8, users: int | None = None) -> dict:
+    """Start the server, log everyone in (the plan's first ``users``), hit the pages; the figures."""
     port = free_port()
-    server = start_server(env, port, workers)
+    server_threads = threads
+    server = start_server(env, port, workers, server_threads)
+    chosen = plan["users"][:users] if users else plan["users"]
     try:
-        clock = Clock(len(plan["users"]))
-        threads = [Worker(port, user, plan["api"], clock, seed=i, think=think) for i, user in enumerate(plan["users"])]
+        clock = Clock(len(chosen))
+        threads = [Worker(port, user, plan["api"], clock, seed=i, think=think) for i, user in enumerate(chosen)]
         t0 = time.monotonic()
         for t in threads:
             t.start()
@@ -331,8 +358,9 @@ def run_load(env: dict, plan: dict, *, seconds: float, warmup: float, workers: i
     pages = [row for kind in PAGES for row in by_kind.get(kind, [])]
     api = [row for kind in API for row in by_kind.get(kind, [])]
     return {
-        "users": len(plan["users"]), "logged_in": len(threads) - len(failed_logins), "login_errors": failed_logins[:5],
-        "seconds": seconds, "workers": workers, "api": plan["api"], "login_s": login_seconds, "think": think,
+        "users": len(chosen), "logged_in": len(threads) - len(failed_logins), "login_errors": failed_logins[:5],
+        "seconds": seconds, "workers": workers, "threads": server_threads, "server": "gunicorn (jiuye serve)",
+        "api": plan["api"], "login_s": login_seconds, "think": think,
         "all": figures(pages + api), "pages": figures(pages), "api_figures": figures(api) if api else None,
         "kinds": {kind: figures(rows) for kind, rows in by_kind.items()},
         "server_peak_mb": peak_mb,
@@ -351,33 +379,84 @@ def print_kinds(figures: dict, out=sys.stdout) -> None:
                   f"{f['errors']:>8}", file=out)
 
 
+def parse_scenarios(text: str) -> list[tuple[int, float]]:
+    """``50x0,50x3,200x3`` → [(50, 0.0), (50, 3.0), (200, 3.0)]: users and their mean pause."""
+    scenarios = []
+    for part in text.split(","):
+        users, _, think = part.strip().partition("x")
+        scenarios.append((int(users), float(think or 0)))
+    return scenarios
+
+
+def print_summary(results: list[dict], out=sys.stdout) -> None:
+    """One Markdown table: a column per scenario, p50 / p95 ms per request kind, then the totals."""
+    heads = [f"{r['users']} users, think {r['think']:g} s" for r in results]
+    print("\n| request: p50 / p95 ms | " + " | ".join(heads) + " |", file=out)
+    print("| --- |" + " --- |" * len(results), file=out)
+    for kind in PAGES + API:
+        cells = []
+        for r in results:
+            f = r["kinds"].get(kind)
+            cells.append(f"{f['p50']:,.0f} / {f['p95']:,.0f}" if f else "—")
+        print(f"| {kind} | " + " | ".join(cells) + " |", file=out)
+    rows = [
+        ("**all requests**: p50 / p95 / p99 ms",
+         lambda r: f"{r['all']['p50']:,.0f} / **{r['all']['p95']:,.0f}** / {r['all']['p99']:,.0f}"),
+        ("pages alone: p95 ms", lambda r: f"{r['pages']['p95']:,.0f}"),
+        ("requests/s", lambda r: f"{r['all']['per_s']:,.1f}"),
+        ("errors", lambda r: f"{r['all']['errors']:,}"),
+        ("logged in (login took)", lambda r: f"{r['logged_in']}/{r['users']} ({r['login_s']:.0f} s)"),
+        ("server peak MB per process", lambda r: f"{r['server_peak_mb']:,.0f}"),
+        ("load generator cores", lambda r: f"{r['client_cores']:.2f}"),
+        ("load average after", lambda r: f"{r['load_avg']:.1f}"),
+    ]
+    for label, cell in rows:
+        print(f"| {label} | " + " | ".join(cell(r) for r in results) + " |", file=out)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="an imported register (JIUYE_DATABASE_URL)")
     parser.add_argument("--var-dir", default=str(ROOT / "var" / "bench" / "var"),
                         help="JIUYE_VAR_DIR of the import (its secret and field keys)")
-    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--scenarios", default=SCENARIOS,
+                        help="comma-separated USERSxTHINK: community workers and their mean pause in seconds")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=5)
-    parser.add_argument("--workers", type=int, default=2, help="server processes")
-    parser.add_argument("--think", type=float, default=0,
-                        help="mean seconds a worker pauses between requests (0: none, as wrk)")
+    parser.add_argument("--workers", type=int, default=2, help="server processes (gunicorn workers)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per server process")
+    parser.add_argument("--json", help="also write every scenario's figures to this file")
     args = parser.parse_args(argv)
+    scenarios = parse_scenarios(args.scenarios)
     env = {**os.environ, "JIUYE_DATABASE_URL": args.database_url, "JIUYE_VAR_DIR": args.var_dir}
-    out = subprocess.run([sys.executable, "-m", "bench.step", "load-prepare", str(args.users)], env=env, cwd=ROOT,
+    most = max(users for users, _ in scenarios)
+    out = subprocess.run([sys.executable, "-m", "bench.step", "load-prepare", str(most)], env=env, cwd=ROOT,
                          capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(out.stderr[-3000:])
     plan = json.loads(out.stdout.strip().splitlines()[-1])
-    figures = run_load(env, plan, seconds=args.seconds, warmup=args.warmup, workers=args.workers, think=args.think)
-    a = figures["all"]
-    print(f"{figures['logged_in']}/{figures['users']} workers logged in; {a['requests']} requests in {args.seconds:.0f} s "
-          f"({a['per_s']:.1f}/s), p50 {a['p50']:.1f} ms, p95 {a['p95']:.1f} ms, p99 {a['p99']:.1f} ms, "
-          f"{a['errors']} errors; server peak {figures['server_peak_mb']:.0f} MB per process; "
-          f"load generator CPU {figures['client_cpu_s']:.1f} s")
-    print_kinds(figures)
-    for error in figures["login_errors"]:
-        print(f"  login: {error}")
+    collect_static(env)
+    results = []
+    started = time.strftime("%Y-%m-%d %H:%M")
+    for users, think in scenarios:
+        print(f"[{time.strftime('%H:%M:%S')}] {users} users, think {think:g} s, {args.workers} workers × "
+              f"{args.threads} threads", file=sys.stderr, flush=True)
+        figures = run_load(env, plan, seconds=args.seconds, warmup=args.warmup, workers=args.workers, think=think,
+                           threads=args.threads, users=users)
+        results.append(figures)
+        a = figures["all"]
+        print(f"\n{figures['logged_in']}/{figures['users']} workers logged in, think {think:g} s; {a['requests']} "
+              f"requests in {args.seconds:.0f} s ({a['per_s']:.1f}/s), p50 {a['p50']:.1f} ms, p95 {a['p95']:.1f} ms, "
+              f"p99 {a['p99']:.1f} ms, {a['errors']} errors; server peak {figures['server_peak_mb']:.0f} MB per "
+              f"process; load generator CPU {figures['client_cpu_s']:.1f} s")
+        print_kinds(figures)
+        for error in figures["login_errors"]:
+            print(f"  login: {error}")
+    print_summary(results)
+    print(f"\nStarted {started}; jiuye serve, {args.workers} workers × {args.threads} threads, JIUYE_DEBUG=0; "
+          f"{os.cpu_count()} CPUs. Command: python -m bench.load {' '.join(sys.argv[1:] if argv is None else argv)}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

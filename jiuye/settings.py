@@ -10,7 +10,6 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -73,7 +72,12 @@ DATABASES = {"default": _db}
 if os.environ.get("JIUYE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(os.environ["JIUYE_REPLICA_URL"], conn_max_age=0)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)  # a dead standby: fall back soon
     DATABASE_ROUTERS = ["jiuye.dbrouters.ReplicaRouter"]
+# Past this lag (or unreachable) the replica is not read; after that, left alone this long.
+JIUYE_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("JIUYE_REPLICA_MAX_LAG_SECONDS", 30))
+JIUYE_REPLICA_RETRY_SECONDS = float(os.environ.get("JIUYE_REPLICA_RETRY_SECONDS", 10))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -109,6 +113,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files served by the application itself (WhiteNoise), before any other work.
+    "jiuye.serving.storage.StaticFilesMiddleware",
     # A field key that does not match the database: 503 with what to do, for every request.
     "jiuye.middleware.StartupProblemMiddleware",
     "jiuye.middleware.DatabaseUnavailableMiddleware",
@@ -171,6 +177,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# `jiuye collectstatic` writes content-hashed, compressed copies under STATIC_ROOT, which the app
+# serves itself with long cache headers (jiuye/serving/storage.py); before it, the plain names.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "jiuye.serving.storage.StaticStorage"},
+}
 MEDIA_ROOT = VAR_DIR / "media"
 
 SESSION_COOKIE_AGE = int(os.environ.get("JIUYE_SESSION_SECONDS", 8 * 3600))
@@ -302,16 +314,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Each schedule is the fields of a celery.schedules.crontab, which jiuye/celery.py builds (importing
+# Celery here would load it in every process: the command line, the web workers).
 CELERY_BEAT_SCHEDULE = {
     # The city-wide evaluation saved as a snapshot, and the zero-employment cases synced.
     "nightly-evaluation": {
         "task": "jiuye.nightly_evaluation",
-        "schedule": crontab(hour=int(os.environ.get("JIUYE_NIGHTLY_HOUR", 1)), minute=30),
+        "schedule": {"hour": int(os.environ.get("JIUYE_NIGHTLY_HOUR", 1)), "minute": 30},
     },
     # Each community worker's queue counted for the Today page, before the working day.
     "morning-reminders": {
         "task": "jiuye.morning_reminders",
-        "schedule": crontab(hour=int(os.environ.get("JIUYE_MORNING_HOUR", 6)), minute=30),
+        "schedule": {"hour": int(os.environ.get("JIUYE_MORNING_HOUR", 6)), "minute": 30},
     },
 }
 

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: tuple[tuple[str, ...], ...] = (
     # the project's own plumbing: settings, database routing, middleware, the console script
     ("jiuye.settings", "jiuye.dbrouters", "jiuye.middleware", "jiuye.checks", "jiuye.logs", "jiuye.celery", "jiuye.cli",
-     "jiuye.wsgi", "jiuye.__main__", "jiuye"),
+     "jiuye.wsgi", "jiuye.__main__", "jiuye.serving", "jiuye"),
     ("jiuye.divisions", "jiuye.accounts", "jiuye.audit"),
     ("jiuye.registry",),  # people, households, dated episodes and the register's rules (registry.rules)
     ("jiuye.standards",),

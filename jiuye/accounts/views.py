@@ -3,8 +3,6 @@
 from base64 import b32encode
 from urllib.parse import urlencode
 
-import qrcode
-import qrcode.image.svg
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import password_validators_help_texts
@@ -86,6 +84,9 @@ def otp_verify(request):
 
 
 def _qr_svg(uri: str) -> str:
+    import qrcode  # with Pillow: not at start-up
+    import qrcode.image.svg
+
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
     return image.to_string(encoding="unicode")
 

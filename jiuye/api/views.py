@@ -25,7 +25,6 @@ from jiuye.audit.services import audit_event_record
 from jiuye.casework import services as casework_services
 from jiuye.casework.selectors import today_queue, zero_employment_board
 from jiuye.casework.services import zero_employment_sync
-from jiuye.jobs import matching
 from jiuye.jobs import models as j
 from jiuye.jobs import selectors as jobs
 from jiuye.registry import models as m
@@ -299,6 +298,8 @@ class PersonViewSet(NulGuard, viewsets.ReadOnlyModelViewSet):
                    responses=responses(s.VacancyMatchSerializer(many=True), BAD_REQUEST, NOT_FOUND))
     @action(detail=True, pagination_class=None)
     def matches(self, request, pk=None):
+        from jiuye.jobs import matching  # loads NumPy: not at start-up
+
         params = query(s.MatchQuery, request)
         person = self._person("matches")
         found = matching.vacancies_for_person(request.user, person, on=params.get("on") or today(),
@@ -387,6 +388,8 @@ class VacancyViewSet(NulGuard, viewsets.ReadOnlyModelViewSet):
                    responses=responses(s.PersonMatchSerializer(many=True), BAD_REQUEST, NOT_FOUND))
     @action(detail=True, pagination_class=None)
     def candidates(self, request, pk=None):
+        from jiuye.jobs import matching  # loads NumPy: not at start-up
+
         params = query(s.MatchQuery, request)
         found = matching.persons_for_vacancy(request.user, pk, on=params.get("on") or today(),
                                              limit=params["limit"], include_excluded=params["include_excluded"])

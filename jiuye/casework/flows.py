@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from jiuye.casework import forms
 from jiuye.casework import services as cs
 from jiuye.registry import services as rs
-from jiuye.standards.rules.s4 import guidance_deadline
 
 
 @dataclass(frozen=True)
@@ -24,6 +23,8 @@ class Flow:
 
 
 def _register(user, person, d, confirm):
+    from jiuye.standards.rules.s4 import guidance_deadline  # loads pandas: not at start-up
+
     registration = cs.registration_create(user=user, person=person, registered_on=d["date"],
                                           unemployment_reason=d["reason"], confirm=confirm)
     deadline = guidance_deadline(registration.registered_on)

@@ -11,10 +11,7 @@ from jiuye.casework.models import FollowUp
 from jiuye.registry import models as m
 from jiuye.registry.rules import idnumber
 from jiuye.registry.scoping import scope_prefix
-from jiuye.standards.context import UNEMPLOYED, load_context, status_at_d
-from jiuye.standards.dates import add_months, from_day
 from jiuye.standards.parameters import load_parameters
-from jiuye.standards.rules import s2, s3, s4, s7
 
 
 @dataclass
@@ -32,6 +29,11 @@ class QueueItem:
 
 
 def today_queue(user, today: dt.date | None = None, horizon_days: int = 7) -> list[QueueItem]:
+    # The standards engine and pandas: loaded on first use, not at start-up.
+    from jiuye.standards.context import UNEMPLOYED, load_context, status_at_d
+    from jiuye.standards.dates import add_months, from_day
+    from jiuye.standards.rules import s2, s3, s4, s7
+
     today = today or dt.date.today()
     prefix = scope_prefix(user)
     if prefix is None:
@@ -117,6 +119,9 @@ def zero_employment_board(user, today: dt.date) -> dict:
     from jiuye.casework.models import ZeroEmploymentCase
     from jiuye.casework.services import zero_employment_sync
     from jiuye.divisions.models import Division, Level
+    from jiuye.standards.context import load_context
+    from jiuye.standards.dates import from_day
+    from jiuye.standards.rules import s2
 
     prefix = scope_prefix(user)
     if prefix is None:

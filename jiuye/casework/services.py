@@ -51,7 +51,6 @@ from jiuye.registry.services import (
     status_plan,
     validate,
 )
-from jiuye.standards.rules.s4 import guidance_deadline
 
 OUTREACH_KINDS = ("政策宣传", "政策咨询")
 
@@ -78,6 +77,8 @@ def registration_create(*, user, person, registered_on, unemployment_reason="",
     still active on it. Ending the episode that covers the day (a job) needs ``confirm``
     as in ``status_change``; the registration returned carries ``changes``.
     """
+    from jiuye.standards.rules.s4 import guidance_deadline  # loads pandas: not at start-up
+
     person = scoped(m.Person, user, person, lock=True)
     registered_on = date_or_fail(registered_on, "失业登记", "登记日期")
     extra = []

@@ -18,7 +18,6 @@ from jiuye.registry import models as m
 from jiuye.registry.forms import DATE_RANGE
 from jiuye.registry.services import ConfirmationRequired, ValidationFailed
 from jiuye.registry.services import today as register_today
-from jiuye.standards.rules.s4 import guidance_deadline
 
 
 @login_required
@@ -69,6 +68,8 @@ def flow(request, pk: int, name: str):
 @login_required
 def deadline(request):
     """The guidance deadline for a registration date, shown beside the date field."""
+    from jiuye.standards.rules.s4 import guidance_deadline  # loads pandas: not at start-up
+
     try:
         day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:

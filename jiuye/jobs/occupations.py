@@ -21,8 +21,6 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from pypinyin import Style, lazy_pinyin
-
 DATA = Path(__file__).resolve().parent / "data"
 CODE_RE = re.compile(r"^\d(?:-\d{2}){0,3}$", re.ASCII)
 _DIGITS_RE = re.compile(r"^\d{1,7}$", re.ASCII)
@@ -320,6 +318,8 @@ def resolve_codes(text) -> list[str]:
 @functools.cache
 def _pinyin_index() -> tuple[tuple[str, str, str, str], ...]:
     """(initials, full pinyin, term, code) for every occupation name and synonym, names first."""
+    from pypinyin import Style, lazy_pinyin  # 0.3 s to load its dictionaries: not at start-up
+
     rows = []
     for term, code in synonyms().items():
         if not _HAN_RE.search(term):

@@ -5,10 +5,12 @@ details return dicts; a record outside the user's scope raises ``PermissionDenie
 Matching lives in ``jiuye.jobs.matching``.
 """
 
+from __future__ import annotations  # NumPy is imported where it is used, not at start-up
+
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
 from django.db.models import Count, F, Q
 
 from jiuye.jobs import models as j
@@ -16,6 +18,9 @@ from jiuye.jobs.occupations import classification, normalize_code
 from jiuye.jobs.services import check_due
 from jiuye.registry import models as m
 from jiuye.registry.services import scoped
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _open_on(on: dt.date, opened="opened_on", closed="closed_on") -> Q:
@@ -235,6 +240,8 @@ class Placement:
 
 def _urgency(ctx, households: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(zero-employment, 低保) of households on the context's day."""
+    import numpy as np
+
     from jiuye.standards.zero_employment import zero_employment_on
 
     day = np.full(len(households), ctx.D, dtype=np.int64)
@@ -252,6 +259,8 @@ def immediate_placement(user, person, *, on: dt.date | None = None) -> Placement
     """For a member of a zero-employment or 低保 household on ``on`` (default today): the
     public-welfare and community-service posts free that day, that the user can fill.
     Anyone else is not urgent and gets no posts."""
+    import numpy as np
+
     from jiuye.standards.context import load_context
     from jiuye.standards.parameters import load_parameters
 
@@ -276,6 +285,8 @@ class UrgentPerson:
 def urgent_persons(user, *, on: dt.date | None = None) -> list[UrgentPerson]:
     """Working-age residents not in work (失业, 无就业意愿 or no status) of zero-employment or
     低保 households on ``on``: the people immediate placement is for."""
+    import numpy as np
+
     from jiuye.registry import vocab
     from jiuye.registry.scoping import scope_prefix
     from jiuye.standards.context import (

@@ -12,8 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiuye.jobs import matching, selectors, services
 from jiuye.jobs import models as j
+from jiuye.jobs import selectors, services
 from jiuye.jobs.forms import EmployerForm, VacancyForm, WishForm
 from jiuye.registry import models as m
 from jiuye.registry.services import ValidationFailed
@@ -68,6 +68,8 @@ def vacancy_new(request):
 
 @login_required
 def vacancy(request, pk: int):
+    from jiuye.jobs import matching  # loads NumPy: not at start-up
+
     vacancy = _get(j.Vacancy, request.user, pk)
     ranked = matching.persons_for_vacancy(request.user, vacancy, on=register_today(), limit=30)
     referrals = selectors.referral_list(request.user, vacancy=vacancy)
@@ -92,6 +94,8 @@ def refer(request, pk: int, person_pk: int):
 
 @login_required
 def person_jobs(request, pk: int):
+    from jiuye.jobs import matching  # loads NumPy: not at start-up
+
     person = _get(m.Person, request.user, pk)
     profile = selectors.wish_for(request.user, person)
     initial = {"desired": profile.desired_text, "wage_min": profile.wage_min, "hours": profile.hours,

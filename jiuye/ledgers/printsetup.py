@@ -1,10 +1,10 @@
 """Page setup shared by every workbook meant to be printed: A4 landscape, fit to width,
 header row repeated on each page, frozen below it, page numbers in the footer."""
 
-from openpyxl.worksheet.page import PageMargins
-
 
 def print_setup(sheet, *, header_row: int, footer_left: str = "", footer_right: str = "") -> None:
+    from openpyxl.worksheet.page import PageMargins  # not at start-up (the workbooks import openpyxl)
+
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1).coordinate
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE

@@ -9,7 +9,6 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 
 from jiuye.divisions.models import Division
-from jiuye.ledgers.printed import BY_SLUG, LEDGERS, LedgerError, can_reveal_ids, ledger_rows, ledger_workbook
 from jiuye.registry.scoping import scope_prefix
 
 FILTER_KEYS = ("q", "status", "category", "date_from", "date_to")
@@ -35,6 +34,8 @@ def _filters(request, ledger) -> dict:
 
 @login_required
 def index(request):
+    from jiuye.ledgers.printed import LEDGERS  # with pandas and openpyxl: not at start-up
+
     if scope_prefix(request.user) is None:
         raise PermissionDenied
     return render(request, "ledgers/index.html", {"ledgers": LEDGERS, "english": get_language() == "en"})
@@ -42,6 +43,8 @@ def index(request):
 
 @login_required
 def ledger(request, slug: str):
+    from jiuye.ledgers.printed import BY_SLUG, LedgerError, can_reveal_ids, ledger_rows  # not at start-up
+
     spec = BY_SLUG.get(slug)
     if spec is None:
         raise Http404
@@ -63,6 +66,8 @@ def ledger(request, slug: str):
 
 @login_required
 def workbook(request, slug: str):
+    from jiuye.ledgers.printed import BY_SLUG, LedgerError, ledger_workbook  # not at start-up
+
     if slug not in BY_SLUG:
         raise Http404
     spec = BY_SLUG[slug]

@@ -21,9 +21,17 @@ from django.db import connection
 from jiuye.dbrouters import read_connection, replica_reads
 from jiuye.divisions.models import Division
 from jiuye.registry.scoping import scope_prefix
-from jiuye.standards.evaluate import evaluate
 from jiuye.standards.models import EvaluationSnapshot
 from jiuye.standards.snapshots import snapshot_save
+
+
+def evaluate(*args, **kwargs) -> dict:
+    """``jiuye.standards.evaluate.evaluate``, imported on first use: it loads pandas, which the
+    command line does not need to start (``python -m bench.startup``)."""
+    from jiuye.standards.evaluate import evaluate as run
+
+    return run(*args, **kwargs)
+
 
 STANDARDS = ("s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8")
 LEVELS = {0: "city", 6: "district", 9: "street", 12: "community"}

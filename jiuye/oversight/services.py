@@ -52,9 +52,17 @@ from jiuye.oversight.models import (
 from jiuye.oversight.subsidies import DEFAULTS as OVERSIGHT_DEFAULTS
 from jiuye.oversight.subsidies import oversight_parameters, subsidy_amount
 from jiuye.registry.scoping import scope_prefix
-from jiuye.standards.evaluate import evaluate
 from jiuye.standards.models import EvaluationSnapshot, PolicyParameter
 from jiuye.standards.snapshots import snapshot_save
+
+
+def evaluate(*args, **kwargs) -> dict:
+    """``jiuye.standards.evaluate.evaluate``, imported on first use: it loads pandas, which the
+    command line does not need to start (``python -m bench.startup``)."""
+    from jiuye.standards.evaluate import evaluate as run
+
+    return run(*args, **kwargs)
+
 
 __all__ = [
     "CertificationLocked",

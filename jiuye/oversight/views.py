@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from jiuye.dbrouters import replica_reads
 from jiuye.divisions.codes import is_city
 from jiuye.divisions.models import Division, Level
-from jiuye.oversight import dashboards, noticeboard, reports, selectors, services
+from jiuye.oversight import dashboards, selectors, services
 from jiuye.oversight import filing as filing_mod
 from jiuye.oversight.models import (
     OPEN_STATUSES,
@@ -97,6 +97,8 @@ def dashboard(request, code: str | None = None):
 
 
 def _month(value: str, today: dt.date) -> tuple[int, int]:
+    from jiuye.oversight import reports  # loads openpyxl: not at start-up
+
     if not value:
         last = today.replace(day=1) - dt.timedelta(days=1)
         return last.year, last.month
@@ -122,6 +124,8 @@ def report_index(request):
 @login_required
 @require_GET
 def report_monthly(request):
+    from jiuye.oversight import reports  # loads openpyxl: not at start-up
+
     today = dt.date.today()
     code = request.GET.get("code") or None
     try:
@@ -138,6 +142,8 @@ def report_monthly(request):
 @login_required
 @require_GET
 def report_yearly(request):
+    from jiuye.oversight import reports  # loads openpyxl: not at start-up
+
     today = dt.date.today()
     code = request.GET.get("code") or None
     try:
@@ -155,6 +161,8 @@ def report_yearly(request):
 
 
 def _board(code: str) -> dict:
+    from jiuye.oversight import noticeboard  # loads pandas: not at start-up
+
     with replica_reads():
         board = noticeboard.notice_board(code, dt.date.today())
     if board is None:
@@ -170,6 +178,8 @@ def notice(request, code: str):
 
 @require_GET
 def notice_poster(request, code: str):
+    from jiuye.oversight import noticeboard  # loads pandas: not at start-up
+
     board = _board(code)
     missing = noticeboard.poster_missing()
     if not missing:

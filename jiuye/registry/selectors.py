@@ -3,8 +3,6 @@
 import functools
 import re
 
-from pypinyin import Style, lazy_pinyin
-
 from jiuye.registry import models as m
 from jiuye.registry.crypto import phone_digits
 from jiuye.registry.rules import idnumber
@@ -17,6 +15,8 @@ _LETTERS_RE = re.compile(r"^[A-Za-z]{1,10}$", re.ASCII)
 @functools.lru_cache(maxsize=200_000)
 def initials(name: str) -> str:
     """Pinyin initials of a Chinese name, lower case (张建国 → zjg)."""
+    from pypinyin import Style, lazy_pinyin  # 0.3 s to load its dictionaries: not at start-up
+
     return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p).lower()
 
 

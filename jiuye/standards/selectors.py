@@ -3,10 +3,11 @@
 import datetime as dt
 
 from jiuye.registry.scoping import scope_prefix
-from jiuye.standards.evaluate import evaluate
 
 
 def standing_for_user(user, as_of: dt.date, explain: bool = False) -> dict:
+    from jiuye.standards.evaluate import evaluate  # loads pandas: not at start-up
+
     prefix = scope_prefix(user)
     if prefix is None:
         return {"as_of": as_of.isoformat(), "period": {}, "warnings": [], "communities": []}
@@ -15,6 +16,8 @@ def standing_for_user(user, as_of: dt.date, explain: bool = False) -> dict:
 
 def community_standing(user, code: str, as_of: dt.date) -> dict | None:
     """One community's eight standards with the persons behind each failure, if the user may see it."""
+    from jiuye.standards.evaluate import evaluate  # loads pandas: not at start-up
+
     prefix = scope_prefix(user)
     if prefix is None or len(code) != 12 or not code.isdigit() or not code.startswith(prefix):
         return None

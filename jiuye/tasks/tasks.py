@@ -9,6 +9,7 @@ and, in each child of the prefork pool (the default), the memory limit of
 from celery import shared_task
 from celery.signals import worker_process_init
 
+import jiuye.celery  # noqa: F401 - the app, before these shared tasks bind (jiuye/__init__ does not load it)
 from jiuye.tasks.models import JobKind
 
 _POOL_CHILD = False  # set in the children of the prefork pool, each of which runs one job at a time
