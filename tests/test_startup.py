@@ -89,7 +89,7 @@ print(json.dumps({"found": found.main, "same": found is jiuye.celery_app, **seen
 """
     result = json.loads(_python(code, tmp_path).strip().splitlines()[-1])
     assert result == {"found": "jiuye", "same": True, "current": "jiuye", "task_app": "jiuye", "eager": True,
-                      "schedule": ["crontab", "crontab"]}
+                      "schedule": ["crontab", "crontab", "float"]}  # nightly, morning; the job watch every minute
 
 
 @pytest.mark.parametrize("args", [["help", "serve"], ["serve", "--help"]])
