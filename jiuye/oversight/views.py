@@ -210,11 +210,12 @@ def notice(request, code: str):
 @login_required
 def notice_edit(request, code: str):
     """The community's worker sets its board's contact, period and issuer; the district its
-    supervision line. Outside the user's scope: 404; another role: 403."""
+    supervision line. A division neither within the user's scope nor above it: 404; another
+    role: 403."""
     prefix = scope_prefix(request.user)
     level = {12: Level.COMMUNITY, 6: Level.DISTRICT}.get(len(code)) if code.isdigit() else None
     division = Division.objects.filter(code=code, level=level).first() if level else None
-    if division is None or prefix is None or not code.startswith(prefix):
+    if division is None or prefix is None or not (code.startswith(prefix) or prefix.startswith(code)):
         raise Http404
     role = _role(request.user)
     posted = request.method == "POST"
