@@ -282,6 +282,7 @@ def one_language(message: str) -> str:
     if parts is None:
         return message
     zh, en = parts.groups()
+    en = en[:1].upper() + en[1:]
     return en if (translation.get_language() or "zh-hans").lower().startswith("en") else zh
 
 
