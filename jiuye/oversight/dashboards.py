@@ -478,28 +478,3 @@ def dashboard_for_view(*, user, code: str | None = None, months: int = 12, today
     dashboard_ensure(today=today, user=user)
     with replica_reads():
         return dashboard_data(user=user, code=code, months=months, as_of=today)
-
-
-# -- filling in the trend (a background job) ---------------------------------------------
-
-TREND_JOB_HOURS = 1  # an unfinished fill younger than this is waited for, not started again
-
-
-def trend_fill_pending():
-    """The trend job still queued or running (started within the hour), if any."""
-    from jiuye.tasks.models import Job, JobKind, JobState
-
-    since = timezone.now() - dt.timedelta(hours=TREND_JOB_HOURS)
-    return (Job.objects.filter(kind=JobKind.TREND, state__in=[JobState.QUEUED, JobState.RUNNING],
-                               created_at__gte=since).order_by("-created_at").first())
-
-
-def trend_fill_start(*, user, days: list[dt.date]):
-    """Start the background job that saves the city-wide evaluation of each of ``days`` (month
-    ends the trend misses), unless one is already under way. Returns the job or None."""
-    from jiuye.tasks.models import JobKind
-    from jiuye.tasks.services import job_start
-
-    if not days or trend_fill_pending() is not None:
-        return None
-    return job_start(user=user, kind=JobKind.TREND, params={"days": [day.isoformat() for day in sorted(days)]})

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from jiuye.dbrouters import replica_reads
 from jiuye.divisions.codes import is_city
 from jiuye.divisions.models import Division, Level
-from jiuye.oversight import dashboards, noticeboard, reports, selectors, services
+from jiuye.oversight import dashboards, noticeboard, reports, selectors, services, trendfill
 from jiuye.oversight import filing as filing_mod
 from jiuye.oversight.forms import NoticeContactForm, NoticeSupervisionForm
 from jiuye.oversight.models import (
@@ -71,7 +71,7 @@ def _with_percents(data: dict) -> None:
 def _start_trend_fill(user, days) -> None:
     """Run after the page has been sent (the response's closer): the page never waits for it."""
     try:
-        dashboards.trend_fill_start(user=user, days=days)
+        trendfill.trend_fill_start(user=user, days=days)
     except Exception:  # noqa: BLE001 - the page is gone already; the next visit tries again
         logger.exception("could not start the dashboard trend's background job")
 
@@ -99,7 +99,7 @@ def dashboard(request, code: str | None = None):
                 for key, label in LABELS
             ]
         if data["missing"]:
-            pending = dashboards.trend_fill_pending()
+            pending = trendfill.trend_fill_pending()
             filling = {"count": len(data["missing"]), "first": data["missing"][0].isoformat(),
                        "last": data["missing"][-1].isoformat(), "started": pending is not None}
     chart = None
