@@ -50,6 +50,21 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_celery_pools():
+    """The trend's job runs eagerly here; a test of a real worker (tests/test_background.py) leaves
+    kombu's global pools closed on its way out."""
+    from kombu import pools
+
+    from jiuye.celery import app
+
+    pools.reset()
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def register(jiuye, example_dir):
     assert jiuye("import", str(example_dir)).code == 0
@@ -263,6 +278,17 @@ def test_a_dashboard_of_a_past_day_is_recomputed_unless_a_day_was_saved(client, 
     # A date after today is refused beside the date field.
     future = client.get("/dashboard/?as_of=2026-07-01")
     assert future.status_code == 400 and "晚于今天" in _text(future)
+
+
+def test_a_certifications_evaluation_is_shown_for_its_day(client, register):
+    certification = _certify_jia(register)  # applied on D: the community's evaluation of D is saved
+    assert certification.snapshot.division_code == A and certification.snapshot.as_of == D
+    with on(dt.date(2026, 7, 15)):
+        data = _as(client, "street").get(f"/dashboard/{A}/?as_of=2026-06-30").context["data"]
+        assert data["source"] == "saved" and data["snapshot"] == certification.snapshot_id
+        # The street's dashboard of that day needs every community of the street: 甲's alone is not enough.
+        street = client.get("/dashboard/500103001/?as_of=2026-06-30").context["data"]
+        assert street["source"] == "recomputed" and street["summary"]["evaluated"] == 2
 
 
 def test_the_trend_has_twelve_month_ends_from_the_first_day(client, register, jiuye,
