@@ -206,9 +206,10 @@ def _pdf(name="evidence.pdf"):
 @time_machine.travel(dt.datetime(2026, 6, 30, 10, 0))
 def test_certification_pages_apply_review_accept_revoke(client, register):
     _as(client, "jia")
+    _dashboard(client)  # the month's evaluation is saved
     assert 'id="apply-link"' in client.get("/certification/").content.decode()
     page = client.get("/certification/apply/").content.decode()
-    assert "2026-06-30" in page  # the latest saved evaluation is offered
+    assert "2026-06-30" in page and 'id="apply-form"' in page  # eligible: the saved evaluation is offered
     snapshot = EvaluationSnapshot.objects.get(division_code="", as_of=D)
     # Missing evidence: the service's message is shown and nothing is written.
     response = client.post("/certification/apply/", {"snapshot": snapshot.pk, "s6": _pdf()})

@@ -500,6 +500,13 @@ PAGES = {
     # public
     "notice": lambda w: [V({"code": A}, public=True, post=ONLY_POST)],
     "notice_poster": lambda w: [V({"code": A}, public=True, get={200, 503}, post=ONLY_POST, shows_a=False)],
+    # what a board prints beside its figures: the community's contact (its worker only), the district's line
+    "notice_edit": lambda w: [
+        V({"code": A}, data={"contact_name": "钱老师", "station_phone": "023-63891234"}, post={302},
+          street_get={403}, street_post={403}),
+        V({"code": DISTRICT}, data={"phone": "023-63890000"}, get={403}, post={403}, shows_a=False,
+          label="the district's supervision line"),
+    ],
     "login": lambda w: [V(public=True, post=OK)],
     "logout": lambda w: [V(public=True, get=ONLY_POST, post={302})],
     "set_language": lambda w: [V(data={"language": "zh-hans", "next": "/"}, public=True, get={200, 204, 302},

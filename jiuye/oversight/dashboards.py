@@ -1,13 +1,19 @@
-"""Dashboards above the community, read from saved evaluations (never evaluated live).
+"""Dashboards above the community, as of any date, read from saved evaluations.
 
 ``dashboard_refresh`` runs one city-wide ``evaluate(as_of, rollups=True)`` and saves
 it as an :class:`EvaluationSnapshot` with ``division_code ""``; the nightly job calls
-it, and the dashboard view calls it lazily when the current month has no snapshot yet.
-``dashboard_backfill`` saves the missing month ends before a date (for the trend).
-``dashboard_data`` reads the latest snapshot (and one per month for the trend) and
-restricts every figure to the user's scope by community-code prefix; it reads only
-the parts of the saved JSON it needs (the rollups, and the communities under the
-prefix, filtered by the database), so it answers in milliseconds for a whole city.
+it, and the dashboard view calls it when the current month has no snapshot yet.
+``dashboard_fill`` saves the evaluations of given past month ends (the trend's
+background job). ``dashboard_data`` reads one snapshot (and one per month end for the
+trend) and restricts every figure to the user's scope by community-code prefix; it
+reads only the parts of the saved JSON it needs (the rollups, and the communities
+under the prefix, filtered and counted by the database), so it answers in
+milliseconds for a whole city.
+
+As of a past date (``dashboard_as_of``): an evaluation saved for that very day that
+covers the scope (the city's, or the scope's own or a division above it: ``--save``,
+the nightly run, a certification, a re-check) is shown; otherwise the day is
+evaluated from the register for the scope alone and marked as recomputed (not saved).
 """
 
 import calendar
@@ -17,6 +23,7 @@ import json
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.utils import timezone
 
 from jiuye.dbrouters import read_connection, replica_reads
 from jiuye.divisions.models import Division
@@ -89,9 +96,23 @@ def dashboard_refresh(*, as_of: dt.date | None = None, user=None) -> EvaluationS
 def dashboard_backfill(*, months: int, as_of: dt.date | None = None, user=None) -> list[EvaluationSnapshot]:
     """Save the city-wide evaluation of each of the last ``months`` month ends that has none."""
     as_of = as_of or dt.date.today()
-    ends = month_ends(as_of, months)
-    have = set(city_snapshots().filter(as_of__in=ends).values_list("as_of", flat=True))
-    return [dashboard_refresh(as_of=day, user=user) for day in ends if day not in have]
+    return dashboard_fill(days=month_ends(as_of, months), user=user)
+
+
+def dashboard_fill(*, days, user=None, progress=None) -> list[EvaluationSnapshot]:
+    """Save the city-wide evaluation (with rollups) of each of ``days`` that has none yet.
+
+    ``progress(message, done=, total=)`` is told of each day (the background job's bar).
+    """
+    days = sorted(set(days))
+    have = set(city_snapshots().filter(as_of__in=days).values_list("as_of", flat=True))
+    todo = [day for day in days if day not in have]
+    made = []
+    for i, day in enumerate(todo):
+        if progress:
+            progress(f"评估 / evaluating {day.isoformat()}", done=i, total=len(todo))
+        made.append(dashboard_refresh(as_of=day, user=user))
+    return made
 
 
 def dashboard_ensure(*, today: dt.date | None = None, user=None) -> EvaluationSnapshot | None:
@@ -132,6 +153,17 @@ def _number(value):
     return None if value is None else int(value)
 
 
+def _communities_sql(columns: str, marks: str, *, group: bool = False) -> str:
+    table = EvaluationSnapshot._meta.db_table
+    if connection.vendor == "postgresql":
+        sql = (f"SELECT s.id, {columns} FROM {table} s CROSS JOIN LATERAL jsonb_array_elements(s.result -> "
+               f"'communities') e WHERE s.id IN ({marks}) AND (e.value ->> 'code') LIKE %s")
+    else:
+        sql = (f"SELECT s.id, {columns} FROM {table} s, json_each(s.result, '$.communities') e "
+               f"WHERE s.id IN ({marks}) AND json_extract(e.value, '$.code') LIKE %s")
+    return sql + (" GROUP BY s.id" if group else "")
+
+
 def community_rows(snapshot_ids: list[int], prefix: str, *, full: bool = True) -> list[tuple[int, dict]]:
     """(snapshot id, community) of the communities under ``prefix``, filtered in SQL.
 
@@ -140,9 +172,7 @@ def community_rows(snapshot_ids: list[int], prefix: str, *, full: bool = True) -
     """
     if not snapshot_ids:
         return []
-    table = EvaluationSnapshot._meta.db_table
     marks = ", ".join(["%s"] * len(snapshot_ids))
-    like = prefix + "%"
     postgres = connection.vendor == "postgresql"
     if full:
         columns = "e.value"
@@ -150,18 +180,8 @@ def community_rows(snapshot_ids: list[int], prefix: str, *, full: bool = True) -
         columns = ", ".join(f"e.value #>> '{{{','.join(path)}}}'" for _, path in COMPACT_FIELDS)
     else:
         columns = ", ".join(f"json_extract(e.value, '$.{'.'.join(path)}')" for _, path in COMPACT_FIELDS)
-    if postgres:
-        sql = (
-            f"SELECT s.id, {columns} FROM {table} s CROSS JOIN LATERAL jsonb_array_elements(s.result -> 'communities') e "
-            f"WHERE s.id IN ({marks}) AND (e.value ->> 'code') LIKE %s"
-        )
-    else:
-        sql = (
-            f"SELECT s.id, {columns} FROM {table} s, json_each(s.result, '$.communities') e "
-            f"WHERE s.id IN ({marks}) AND json_extract(e.value, '$.code') LIKE %s"
-        )
     with read_connection().cursor() as cursor:  # the replica, for the dashboards
-        cursor.execute(sql, [*snapshot_ids, like])
+        cursor.execute(_communities_sql(columns, marks), [*snapshot_ids, prefix + "%"])
         rows = cursor.fetchall()
     out = []
     for sid, *values in rows:
@@ -177,6 +197,20 @@ def community_rows(snapshot_ids: list[int], prefix: str, *, full: bool = True) -
         out.append((sid, value))
     out.sort(key=lambda row: (row[0], row[1]["code"]))
     return out
+
+
+def community_counts(snapshot_ids: list[int], prefix: str) -> dict[int, tuple[int, int]]:
+    """(evaluated, passing) of the communities under ``prefix`` in each snapshot, counted in SQL."""
+    if not snapshot_ids:
+        return {}
+    marks = ", ".join(["%s"] * len(snapshot_ids))
+    if connection.vendor == "postgresql":
+        passed = "SUM(CASE WHEN (e.value ->> 'pass') = 'true' THEN 1 ELSE 0 END)"
+    else:
+        passed = "SUM(CASE WHEN json_extract(e.value, '$.pass') THEN 1 ELSE 0 END)"
+    with read_connection().cursor() as cursor:
+        cursor.execute(_communities_sql(f"COUNT(*), {passed}", marks, group=True), [*snapshot_ids, prefix + "%"])
+        return {sid: (int(evaluated), int(passing or 0)) for sid, evaluated, passing in cursor.fetchall()}
 
 
 def _share(passing: int, evaluated: int) -> float | None:
@@ -210,91 +244,70 @@ def resolve_scope(user, code: str | None = None) -> str:
     return wanted
 
 
-def _trend_points(prefix: str, latest: EvaluationSnapshot, months: int) -> list[dict]:
-    """One point per month: the month-end snapshot (or, failing that, the month's latest), up to ``latest``."""
-    start = month_ends(latest.as_of, months)[0].replace(day=1) if months > 1 else latest.as_of.replace(day=1)
-    candidates = (
-        _city_rows().filter(as_of__gte=start, as_of__lte=latest.as_of)
-        .order_by("as_of", "id").values_list("id", "as_of")
-    )
-    chosen: dict[tuple[int, int], tuple[int, dt.date]] = {}
-    for sid, day in candidates:
-        chosen[(day.year, day.month)] = (sid, day)  # ascending: the month end (or the month's latest) wins
-    current = (latest.as_of.year, latest.as_of.month)
-    chosen[current] = (latest.pk, latest.as_of)
-    picks = sorted(chosen.values(), key=lambda pick: pick[1])[-months:]
-    ids = [sid for sid, _ in picks]
-    points = []
-    if len(prefix) == 12:
-        by_id = dict(community_rows(ids, prefix, full=False))
-        for sid, day in picks:
-            community = by_id.get(sid)
-            if community is None:
-                continue
-            met = sum(1 for key in STANDARDS if community["standards"][key]["pass"])
-            points.append({"as_of": day.isoformat(), "month_end": is_month_end(day), "evaluated": 1,
-                           "passing": int(community["pass"]), "share": float(community["pass"]),
-                           "standards_met": met, "snapshot": sid})
-        return points
-    if prefix:
-        rows = EvaluationSnapshot.objects.filter(pk__in=ids).values_list("id", "result__rollups__streets")
-        lines_by_id = dict(rows)
-    else:
-        lines_by_id = {sid: city and [city] for sid, city in
-                       EvaluationSnapshot.objects.filter(pk__in=ids).values_list("id", "result__rollups__city")}
-    for sid, day in picks:
-        if lines_by_id.get(sid) is None:  # saved without rollups: no point
-            continue
-        lines = [line for line in lines_by_id[sid] if line["code"].startswith(prefix)]
-        evaluated = sum(line["evaluated"] for line in lines)
-        passing = sum(line["passing"] for line in lines)
-        points.append({"as_of": day.isoformat(), "month_end": is_month_end(day), "evaluated": evaluated,
-                       "passing": passing, "share": _share(passing, evaluated), "snapshot": sid})
-    return points
+# -- which saved evaluation -----------------------------------------------------------
 
 
-def _latest_candidates(as_of: dt.date | None, limit: int = 5):
-    qs = _city_rows()
+def covering_codes(prefix: str) -> list[str]:
+    """The ``division_code`` of saved evaluations that hold every community under ``prefix``:
+    the city's, and the prefix's own division and those above it."""
+    return ["", settings.JIUYE_CITY_CODE, *(prefix[:n] for n in (6, 9, 12) if len(prefix) >= n)]
+
+
+def _covering(prefix: str):
+    return EvaluationSnapshot.objects.filter(division_code__in=covering_codes(prefix))
+
+
+def _wants_rollups(prefix: str) -> bool:
+    return len(prefix) < 9  # the city and a district show the districts against their target
+
+
+def _pick(prefix: str, candidates: list[EvaluationSnapshot]) -> EvaluationSnapshot | None:
+    """The newest day's snapshot, one with rollups first where the page shows them."""
+    if not candidates:
+        return None
+    newest = [c for c in candidates if c.as_of == candidates[0].as_of]
+    if _wants_rollups(prefix):
+        with_rollups = next((c for c in newest if _has_rollups(c.pk)), None)
+        if with_rollups is not None:
+            return with_rollups
+    return newest[0]
+
+
+SNAPSHOT_FIELDS = ("id", "as_of", "created_at", "division_code")
+
+
+def saved_for(prefix: str, day: dt.date) -> EvaluationSnapshot | None:
+    """The evaluation saved for exactly ``day`` that covers ``prefix`` (the newest), or None."""
+    return _pick(prefix, list(_covering(prefix).filter(as_of=day).order_by("-id").only(*SNAPSHOT_FIELDS)[:5]))
+
+
+def latest_covering(prefix: str, as_of: dt.date | None = None) -> EvaluationSnapshot | None:
+    """The newest evaluation saved on or before ``as_of`` that covers ``prefix``."""
+    qs = _covering(prefix)
     if as_of is not None:
         qs = qs.filter(as_of__lte=as_of)
-    return list(qs.order_by("-as_of", "-id").only("id", "as_of", "created_at")[:limit])
+    return _pick(prefix, list(qs.order_by("-as_of", "-id").only(*SNAPSHOT_FIELDS)[:5]))
 
 
 def latest_snapshot(as_of: dt.date | None = None) -> EvaluationSnapshot | None:
     """The newest city-wide snapshot with rollups on or before ``as_of``."""
-    found = next((s for s in _latest_candidates(as_of) if _has_rollups(s.pk)), None)
-    if found is None:  # more than a few saved without rollups: look further
-        found = city_snapshots().filter(**({"as_of__lte": as_of} if as_of else {})).order_by(
-            "-as_of", "-id").only("id", "as_of", "created_at").first()
-    return found
+    qs = city_snapshots()
+    if as_of is not None:
+        qs = qs.filter(as_of__lte=as_of)
+    return qs.order_by("-as_of", "-id").only(*SNAPSHOT_FIELDS).first()
 
 
-def dashboard_data(*, user, code: str | None = None, months: int = 12, as_of: dt.date | None = None,
-                   snapshot: EvaluationSnapshot | None = None, include_communities: bool = False) -> dict | None:
-    """The dashboard of ``code`` (default: the user's scope) from the latest saved evaluation.
+def _saved_on(snapshot: EvaluationSnapshot) -> dt.date:
+    return timezone.localdate(snapshot.created_at)
 
-    ``as_of`` picks the latest snapshot on or before that day; ``snapshot`` a given one.
-    None when nothing has been saved yet. Everything is restricted to the scope's prefix.
-    """
-    prefix = resolve_scope(user, code)
-    # The newest snapshot carrying rollups, tested on the row read anyway (no scan of older rows).
-    latest = rollups = warnings = None
-    for candidate in [snapshot] if snapshot else _latest_candidates(as_of):
-        rollups, warnings = EvaluationSnapshot.objects.filter(pk=candidate.pk).values_list(
-            "result__rollups", "result__warnings").get()
-        if rollups is not None:
-            latest = candidate
-            break
-    if latest is None and not snapshot:
-        latest = latest_snapshot(as_of)
-        if latest is not None:
-            rollups, warnings = EvaluationSnapshot.objects.filter(pk=latest.pk).values_list(
-                "result__rollups", "result__warnings").get()
-    if latest is None:
-        return None
+
+# -- the figures ------------------------------------------------------------------------
+
+
+def _assemble(prefix: str, as_of: dt.date, communities: list[dict], rollups: dict | None,
+              warnings: list | None) -> dict:
+    """The dashboard of the communities under ``prefix`` (as saved or as just evaluated)."""
     level = LEVELS[len(prefix)]
-    communities = [c for _, c in community_rows([latest.pk], prefix, full=len(prefix) == 12)]
-
     evaluated = len(communities)
     passing = sum(1 for c in communities if c["pass"])
     standards = []
@@ -321,11 +334,10 @@ def dashboard_data(*, user, code: str | None = None, months: int = 12, as_of: dt
                                   level=LEVELS[length]))
 
     districts = [line for line in (rollups or {}).get("districts", [])
-                 if line["code"].startswith(prefix) or (not prefix)]
+                 if line["code"].startswith(prefix) or (not prefix)] if _wants_rollups(prefix) else []
     scope_name = _scope_name(prefix, communities)
-    data = {
-        "as_of": latest.as_of.isoformat(),
-        "snapshot": latest.pk,
+    return {
+        "as_of": as_of.isoformat(),
         "level": level,
         "code": prefix or settings.JIUYE_CITY_CODE,
         "prefix": prefix,
@@ -335,10 +347,83 @@ def dashboard_data(*, user, code: str | None = None, months: int = 12, as_of: dt
         "weakest": weakest,
         "children": children,
         "districts": districts,
-        "trend": _trend_points(prefix, latest, months),
         "warnings": warnings or [],
         "community": communities[0] if level == "community" and communities else None,
+        "_communities": communities,
     }
+
+
+def _from_snapshot(prefix: str, snapshot: EvaluationSnapshot) -> dict:
+    rollups, warnings = EvaluationSnapshot.objects.filter(pk=snapshot.pk).values_list(
+        "result__rollups", "result__warnings").get()
+    communities = [c for _, c in community_rows([snapshot.pk], prefix, full=len(prefix) == 12)]
+    data = _assemble(prefix, snapshot.as_of, communities, rollups, warnings)
+    saved_on = _saved_on(snapshot)
+    data.update(snapshot=snapshot.pk, source="saved", saved_on=saved_on.isoformat(),
+                saved_later=saved_on > snapshot.as_of)
+    return data
+
+
+def _from_result(prefix: str, result: dict) -> dict:
+    communities = [c for c in result["communities"] if c["code"].startswith(prefix)]
+    data = _assemble(prefix, dt.date.fromisoformat(result["as_of"]), communities, result.get("rollups"),
+                     result.get("warnings"))
+    data.update(snapshot=None, source="recomputed", saved_on=None, saved_later=False)
+    return data
+
+
+def _point(day: dt.date, evaluated: int, passing: int, *, snapshot=None, saved_on=None, recomputed=False,
+           standards_met=None) -> dict:
+    point = {"as_of": day.isoformat(), "month_end": is_month_end(day), "evaluated": evaluated, "passing": passing,
+             "share": _share(passing, evaluated), "snapshot": snapshot,
+             "saved_on": saved_on.isoformat() if saved_on else None,
+             "recomputed": recomputed or bool(saved_on and saved_on > day)}
+    if standards_met is not None:
+        point["standards_met"] = standards_met
+    return point
+
+
+def _met(community: dict) -> int:
+    return sum(1 for key in STANDARDS if community["standards"][key]["pass"])
+
+
+def _trend(prefix: str, data: dict, months: int) -> tuple[list[dict], list[dt.date]]:
+    """The page's own day after one point per month end of the ``months`` up to it, each from the
+    evaluation saved for that very day that covers the scope. Returns (points, month ends without one)."""
+    as_of = dt.date.fromisoformat(data["as_of"])
+    ends = [day for day in month_ends(as_of, months) if day != as_of]  # a month end itself: the last
+    chosen: dict[dt.date, tuple[int, dt.date]] = {}
+    for sid, day, created in (_covering(prefix).filter(as_of__in=ends).order_by("id")
+                              .values_list("id", "as_of", "created_at")):
+        chosen[day] = (sid, timezone.localdate(created))  # ascending: the newest wins
+    ids = [sid for sid, _ in chosen.values()]
+    points = []
+    if len(prefix) == 12:
+        by_id = dict(community_rows(ids, prefix, full=False))
+        for day in ends:
+            if day in chosen and chosen[day][0] in by_id:
+                sid, saved_on = chosen[day]
+                community = by_id[sid]
+                points.append(_point(day, 1, int(community["pass"]), snapshot=sid, saved_on=saved_on,
+                                     standards_met=_met(community)))
+    else:
+        counts = community_counts(ids, prefix)
+        for day in ends:
+            if day in chosen and chosen[day][0] in counts:
+                sid, saved_on = chosen[day]
+                points.append(_point(day, *counts[sid], snapshot=sid, saved_on=saved_on))
+    current = _point(as_of, data["summary"]["evaluated"], data["summary"]["passing"], snapshot=data["snapshot"],
+                     saved_on=dt.date.fromisoformat(data["saved_on"]) if data["saved_on"] else None,
+                     recomputed=data["source"] == "recomputed",
+                     standards_met=_met(data["community"]) if data["community"] else None)
+    points.append(current)
+    missing = [day for day in ends if day not in chosen]
+    return points, missing
+
+
+def _finish(prefix: str, data: dict, months: int, include_communities: bool) -> dict:
+    communities = data.pop("_communities")
+    data["trend"], data["missing"] = _trend(prefix, data, months) if months else ([], [])
     if include_communities:
         data["communities"] = [
             {"code": c["code"], "name": c["name"], "pass": c["pass"],
@@ -347,6 +432,34 @@ def dashboard_data(*, user, code: str | None = None, months: int = 12, as_of: dt
             for c in communities
         ]
     return data
+
+
+def dashboard_data(*, user, code: str | None = None, months: int = 12, as_of: dt.date | None = None,
+                   snapshot: EvaluationSnapshot | None = None, include_communities: bool = False) -> dict | None:
+    """The dashboard of ``code`` (default: the user's scope) from a saved evaluation.
+
+    ``snapshot`` a given one; otherwise the newest saved on or before ``as_of`` that covers
+    the scope. None when nothing has been saved yet. The trend has the ``months`` month ends
+    up to the snapshot's day (those saved; ``data["missing"]`` lists the others).
+    Everything is restricted to the scope's prefix.
+    """
+    prefix = resolve_scope(user, code)
+    if snapshot is None:
+        snapshot = latest_covering(prefix, as_of)
+    if snapshot is None:
+        return None
+    return _finish(prefix, _from_snapshot(prefix, snapshot), months, include_communities)
+
+
+def dashboard_as_of(*, user, code: str | None = None, as_of: dt.date, months: int = 12) -> dict:
+    """The dashboard as of a past day: the evaluation saved for that very day if one covers the
+    scope, otherwise the scope evaluated from the register as of that day (not saved)."""
+    prefix = resolve_scope(user, code)
+    snapshot = saved_for(prefix, as_of)
+    if snapshot is not None:
+        return _finish(prefix, _from_snapshot(prefix, snapshot), months, False)
+    result = evaluate(as_of, prefix=prefix, rollups=True)
+    return _finish(prefix, _from_result(prefix, result), months, False)
 
 
 def _scope_name(prefix: str, communities: list[dict]) -> str:
@@ -358,9 +471,18 @@ def _scope_name(prefix: str, communities: list[dict]) -> str:
     return name or prefix
 
 
-def dashboard_for_view(*, user, code: str | None = None, months: int = 12, today: dt.date | None = None) -> dict | None:
-    """What the page shows: saves this month's evaluation first if there is none yet."""
+def dashboard_for_view(*, user, code: str | None = None, months: int = 12, today: dt.date | None = None,
+                       as_of: dt.date | None = None) -> dict | None:
+    """What the page shows. Today (no ``as_of``, or today's): this month's evaluation is saved
+    first if there is none yet, then the newest saved is read. A past day: ``dashboard_as_of``.
+    A day after today is a ValueError."""
     resolve_scope(user, code)  # refuse before any work
+    today = today or dt.date.today()
+    if as_of is not None and as_of > today:
+        raise ValueError(f"{as_of} 晚于今天 / {as_of} is after today")
+    with replica_reads():  # saved evaluations and the register: a replica a little behind is fine
+        if as_of is not None and as_of < today:
+            return dashboard_as_of(user=user, code=code, as_of=as_of, months=months)
     dashboard_ensure(today=today, user=user)
-    with replica_reads():  # saved evaluations: a replica a little behind is fine
+    with replica_reads():
         return dashboard_data(user=user, code=code, months=months, as_of=today)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from jiuye.accounts.models import Role
 from jiuye.divisions.models import Division, Level
 from jiuye.exchange.exporter import sheet_value
-from jiuye.ledgers.printsetup import print_setup
+from jiuye.ledgers.printsetup import cjk_font, print_setup, row_height, text_lines
 from jiuye.oversight.models import (
     Certification,
     Filing,
@@ -170,14 +170,14 @@ def _recheck_text(row: dict) -> str:
 
 
 def _workbook_styles():
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import Alignment, Border, PatternFill, Side
 
     thin = Side(style="thin", color="000000")
     return {
-        "title": Font(name="宋体", size=16, bold=True),
-        "sub": Font(name="宋体", size=10),
-        "head": Font(name="宋体", size=10, bold=True),
-        "body": Font(name="宋体", size=10),
+        "title": cjk_font(16, bold=True, heading=True),
+        "sub": cjk_font(10),
+        "head": cjk_font(10, bold=True, heading=True),
+        "body": cjk_font(10),
         "fill": PatternFill("solid", fgColor="DDDDDD"),
         "border": Border(left=thin, right=thin, top=thin, bottom=thin),
         "center": Alignment(horizontal="center", vertical="center", wrap_text=True),
@@ -195,17 +195,21 @@ def _print_sheet(ws, *, title: str, subtitle: str, headers: list[tuple[str, floa
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.cell(1, 1, sheet_value(title)).font = st["title"]
     ws.cell(1, 1).alignment = st["center"]
-    ws.row_dimensions[1].height = 30
+    total = sum(col_width for _, col_width in headers)
+    ws.row_dimensions[1].height = row_height(text_lines(title, total, 16), 16) + 6
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
     ws.cell(2, 1, sheet_value(subtitle)).font = st["sub"]
     ws.cell(2, 1).alignment = st["wrap"]
-    ws.row_dimensions[2].height = 30
+    ws.row_dimensions[2].height = row_height(text_lines(subtitle, total), 10) + 4
     head_row = 4
     for col, (label, col_width) in enumerate(headers, start=1):
         cell = ws.cell(head_row, col, label)
         cell.font, cell.fill, cell.border, cell.alignment = st["head"], st["fill"], st["border"], st["center"]
         ws.column_dimensions[get_column_letter(col)].width = col_width
+    ws.row_dimensions[head_row].height = row_height(max((text_lines(label, w) for label, w in headers), default=1))
     for r, values in enumerate(rows, start=head_row + 1):
+        ws.row_dimensions[r].height = row_height(max(
+            (text_lines(v, headers[i][1]) for i, v in enumerate(values) if isinstance(v, str)), default=1))
         for col, value in enumerate(values, start=1):
             cell = ws.cell(r, col, sheet_value(value))  # names and notes are text, never formulas
             cell.font, cell.border, cell.alignment = st["body"], st["border"], st["wrap"]

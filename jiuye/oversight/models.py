@@ -313,3 +313,52 @@ class Subsidy(models.Model):
         ]
         verbose_name = _("补贴")
         verbose_name_plural = _("补贴")
+
+
+class NoticeContact(models.Model):
+    """What a community prints on its notice board beside the figures, set by its worker:
+    whom to contact (a worker's name, the service station's phone), the public-notice period
+    (公示期) and the issuing body. The station's phone is an office number, published."""
+
+    community = models.OneToOneField("divisions.Division", on_delete=models.PROTECT, related_name="notice_contact",
+                                     verbose_name=_("社区"))
+    contact_name = models.CharField(_("联系人"), max_length=40)
+    station_phone = models.CharField(_("服务站电话"), max_length=40)
+    issuer = models.CharField(_("发布单位"), max_length=100, blank=True)
+    period_start = models.DateField(_("公示开始日期"), null=True, blank=True)
+    period_end = models.DateField(_("公示结束日期"), null=True, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(_("修改时间"))
+
+    scope_lookup = "community__code"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("公示牌联系信息")
+        verbose_name_plural = _("公示牌联系信息")
+
+    def __str__(self) -> str:
+        return f"{self.community.code} {self.contact_name}"
+
+
+class NoticeSupervision(models.Model):
+    """The district's supervision line (监督电话) printed on every notice board of the district."""
+
+    district = models.OneToOneField("divisions.Division", on_delete=models.PROTECT,
+                                    related_name="notice_supervision", verbose_name=_("区县"))
+    phone = models.CharField(_("监督电话"), max_length=40)
+    body = models.CharField(_("监督单位"), max_length=100, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(_("修改时间"))
+
+    scope_lookup = "district__code"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("公示监督电话")
+        verbose_name_plural = _("公示监督电话")
+
+    def __str__(self) -> str:
+        return f"{self.district.code} {self.phone}"

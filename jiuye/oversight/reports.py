@@ -51,7 +51,7 @@ def month_snapshot(*, year: int, month: int, today: dt.date | None = None, user=
 def report_monthly(*, user, code: str | None = None, year: int, month: int, today: dt.date | None = None) -> dict:
     resolve_scope(user, code)  # refuse before evaluating anything
     snapshot = month_snapshot(year=year, month=month, today=today, user=user)
-    return dashboard_data(user=user, code=code, snapshot=snapshot, months=1, include_communities=True)
+    return dashboard_data(user=user, code=code, snapshot=snapshot, months=0, include_communities=True)
 
 
 def report_yearly(*, user, code: str | None = None, year: int, today: dt.date | None = None) -> dict:
@@ -65,7 +65,7 @@ def report_yearly(*, user, code: str | None = None, year: int, today: dt.date | 
         if dt.date(year, month, 1) > today:
             break
         snapshot = month_snapshot(year=year, month=month, today=today, user=user)
-        last = dashboard_data(user=user, code=code, snapshot=snapshot, months=1)
+        last = dashboard_data(user=user, code=code, snapshot=snapshot, months=0)
         rows.append({"as_of": last["as_of"], **{k: last["summary"][k] for k in ("evaluated", "passing", "share")},
                      "standards": {s["key"]: s["passing"] for s in last["standards"]}})
     return {"year": year, "months": rows, "final": last,

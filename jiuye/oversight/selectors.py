@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from jiuye.accounts.models import Role
 from jiuye.divisions.models import Division, Level
 from jiuye.oversight.models import (
+    OPEN_STATUSES,
     Certification,
     CertificationStatus,
     CertificationStep,
@@ -151,6 +152,95 @@ def rechecks_due(user, as_of: dt.date | None = None) -> list[Recheck]:
     for row in rows:
         row.overdue = row.due_on is not None and row.due_on < as_of
     return rows
+
+
+def _shortfall(entry: dict, params: dict) -> list[dict]:
+    """Each standard the community fails, with its figures and, for S1, how many more residents in
+    work would meet it (the worker sees how near the community is)."""
+    from fractions import Fraction
+
+    from jiuye.standards.parameters import ratio
+
+    rows = []
+    for key, value in entry["standards"].items():
+        if value["pass"]:
+            continue
+        row = {"key": key.upper(), "numerator": value.get("numerator"), "denominator": value.get("denominator"),
+               "value": value.get("value"), "more_needed": None}
+        if key == "s1" and value.get("denominator"):
+            threshold = ratio(params.get("s1_min_rate", 0.95))
+            needed = -(-Fraction(threshold) * value["denominator"] // 1) - value["numerator"]
+            row["more_needed"] = max(int(needed), 1)
+            row["threshold"] = float(threshold)
+        rows.append(row)
+    return rows
+
+
+def certification_eligibility(user, today: dt.date) -> dict:
+    """Whether the user's community may apply for certification now, checked before any evidence is
+    asked for: no application under way, and a passing evaluation to rest on (today's, evaluated
+    now, or a saved one at most ``certification_snapshot_max_age_days`` old).
+
+    ``today``: the evaluation as of today (not saved: the application saves it); ``saved``: the
+    newest saved evaluation covering the community, ``fresh`` when young enough; ``open``: the
+    certification under way or in force; ``eligible``: every check passes.
+    """
+    from jiuye.oversight.dashboards import community_rows, latest_covering
+    from jiuye.oversight.subsidies import oversight_parameters
+    from jiuye.standards.evaluate import evaluate
+
+    code = user.scope_code
+    open_ = (Certification.objects.for_user(user).filter(community__code=code,
+                                                         status__in=[s.value for s in OPEN_STATUSES])
+             .order_by("-applied_at").first())
+    result = evaluate(today, prefix=code)
+    entry = next((c for c in result["communities"] if c["code"] == code), None)
+    now = {"as_of": result["as_of"], "pass": bool(entry and entry["pass"]),
+           "shortfall": _shortfall(entry, result["parameters"]) if entry else [],
+           "standards": entry["standards"] if entry else {}}
+    max_age = int(oversight_parameters()["certification_snapshot_max_age_days"])
+    saved = None
+    snapshot = latest_covering(code, today)
+    if snapshot is not None:
+        found = next((c for _, c in community_rows([snapshot.pk], code, full=False)), None)
+        if found is not None:
+            saved = {"snapshot": snapshot.pk, "as_of": snapshot.as_of.isoformat(), "pass": found["pass"],
+                     "fresh": (today - snapshot.as_of).days <= max_age,
+                     "standards": found["standards"]}
+    resting = now["pass"] or bool(saved and saved["pass"] and saved["fresh"])
+    return {"code": code, "open": open_, "today": now, "saved": saved, "max_age": max_age,
+            "evaluated": entry is not None, "passing": resting, "eligible": open_ is None and resting}
+
+
+def recheck_overview(user, *, year: int, today: dt.date) -> dict:
+    """The year's re-check as a district reads it: every community it covers (certified before
+    ``year`` and still certified) with its result or "not re-checked yet", plus the re-checks of
+    the year whose certification was revoked since, and the counts of each outcome."""
+    year = int(year)
+    due = list(Certification.objects.for_user(user).select_related("community")
+               .filter(status=CertificationStatus.CERTIFIED, certified_on__year__lt=year)
+               .order_by("community__code"))
+    rechecks = {r.certification_id: r for r in rechecks_for_user(user, year=year)}
+    rows = []
+    for certification in due:
+        recheck = rechecks.pop(certification.pk, None)
+        rows.append({"certification": certification, "community": certification.community, "recheck": recheck})
+    for recheck in rechecks.values():  # re-checked, then revoked
+        rows.append({"certification": recheck.certification, "community": recheck.community, "recheck": recheck})
+    rows.sort(key=lambda row: row["community"].code)
+    counts = {"due": len(due), "checked": 0, "not_checked": 0, RecheckStatus.PASSED.value: 0,
+              RecheckStatus.FLAGGED.value: 0, RecheckStatus.CLEARED.value: 0, "overdue": 0}
+    for row in rows:
+        recheck = row["recheck"]
+        row["overdue"] = bool(recheck and recheck.status == RecheckStatus.FLAGGED and recheck.due_on
+                              and recheck.due_on < today)
+        if recheck is None:
+            counts["not_checked"] += 1
+            continue
+        counts["checked"] += 1
+        counts[recheck.status] += 1
+        counts["overdue"] += row["overdue"]
+    return {"year": year, "rows": rows, "counts": counts}
 
 
 def passed_years(certification_ids) -> dict[int, set[int]]:

@@ -40,6 +40,8 @@ from jiuye.oversight.models import (
     Evidence,
     EvidenceStandard,
     Filing,
+    NoticeContact,
+    NoticeSupervision,
     OversightError,
     Recheck,
     RecheckStatus,
@@ -73,6 +75,8 @@ __all__ = [
     "certification_revoke",
     "evidence_check",
     "filing_submit",
+    "notice_contact_set",
+    "notice_supervision_set",
     "oversight_parameter_set",
     "recheck_clear",
     "recheck_run",
@@ -732,3 +736,103 @@ def oversight_parameter_set(*, user=None, key: str, value) -> PolicyParameter:
     parameter.save()
     _audit(user, "policy.set", key, "", before=before, after=value)
     return parameter
+
+
+# -- the notice board's contact and supervision line -----------------------------------------------
+
+NOTICE_PERIOD_DAYS = 7  # a 公示期 given by its first day only lasts a week
+NOTICE_PERIOD_MAX_DAYS = 366
+
+
+def _office_phone(value, what: tuple[str, str]) -> str:
+    """An office phone number as printed: digits with spaces, hyphens, brackets, a leading + or 转."""
+    phone = _text(value)
+    digits = sum(ch.isascii() and ch.isdigit() for ch in phone)
+    allowed = all((ch.isascii() and ch.isdigit()) or ch in " -()+转" for ch in phone)
+    if not phone or not allowed or not 5 <= digits <= 20 or len(phone) > 40:
+        raise OversightError(f"{what[0]}应为电话号码（5 至 20 位数字，可含 - 和括号），例如 023-63891234 或 12333 / "
+                             f"{what[1]} must be a phone number (5 to 20 digits, - and brackets allowed), "
+                             f"e.g. 023-63891234 or 12333")
+    return phone
+
+
+def _short_text(value, limit: int, what: tuple[str, str], *, required: bool) -> str:
+    text = " ".join(_text(value).split())
+    if required and not text:
+        raise OversightError(f"请填写{what[0]} / {what[1]} is required")
+    if len(text) > limit:
+        raise OversightError(f"{what[0]}不能超过 {limit} 个字 / {what[1]} is longer than {limit} characters")
+    return text
+
+
+def _changed(instance, values: dict) -> list[str]:
+    return sorted(key for key, value in values.items() if getattr(instance, key, None) != value)
+
+
+@transaction.atomic
+def notice_contact_set(*, user, community, contact_name: str, station_phone: str, issuer: str = "",
+                       period_start=None, period_end=None) -> NoticeContact:
+    """The community's worker sets what its notice board names beside the figures: the worker to
+    contact, the service station's phone, the public-notice period (公示期; the end defaults to a
+    week after the start) and the issuing body (blank: the community's residents' committee)."""
+    code = _text(getattr(community, "code", community))
+    _require(user, Role.COMMUNITY, code, ("设置公示牌", "set the notice board"))
+    division = Division.objects.filter(code=code, level=Level.COMMUNITY).first()
+    if division is None:
+        raise PermissionDenied(OUTSIDE_SCOPE)
+    values = {
+        "contact_name": _short_text(contact_name, 40, ("联系人", "the contact's name"), required=True),
+        "station_phone": _office_phone(station_phone, ("服务站电话", "the service station's phone")),
+        "issuer": _short_text(issuer, 100, ("发布单位", "the issuing body"), required=False),
+        "period_start": None if _text(period_start) == "" else _date(period_start, ("公示开始日期", "the start")),
+        "period_end": None if _text(period_end) == "" else _date(period_end, ("公示结束日期", "the end")),
+    }
+    start, end = values["period_start"], values["period_end"]
+    if end is not None and start is None:
+        raise OversightError("请先填写公示开始日期 / give the first day of the public-notice period")
+    if start is not None:
+        if end is None:
+            end = values["period_end"] = start + dt.timedelta(days=NOTICE_PERIOD_DAYS - 1)
+        if end < start:
+            raise OversightError(f"公示结束日期 {end} 早于开始日期 {start} / the period ends before it begins")
+        if (end - start).days >= NOTICE_PERIOD_MAX_DAYS:
+            raise OversightError("公示期不能超过一年 / the public-notice period cannot exceed a year")
+        if not dt.date(2000, 1, 1) <= start <= dt.date(2100, 12, 31) or end > dt.date(2100, 12, 31):
+            raise OversightError("公示日期须在 2000 年至 2100 年之间 / the dates must lie between 2000 and 2100")
+    contact = NoticeContact.objects.select_for_update().filter(community=division).first()
+    created = contact is None
+    if created:
+        contact = NoticeContact(community=division)
+    changed = _changed(contact, values)
+    for key, value in values.items():
+        setattr(contact, key, value)
+    contact.updated_by, contact.updated_at = user, timezone.now()
+    contact.save()
+    # The detail names the fields changed, never the phone number itself.
+    _audit(user, "notice.contact.set", f"notice:{code}", code, created=created, changed=changed,
+           period=[start.isoformat(), end.isoformat()] if start else None)
+    return contact
+
+
+@transaction.atomic
+def notice_supervision_set(*, user, district, phone: str, body: str = "") -> NoticeSupervision:
+    """The district sets the supervision line (监督电话) of its communities' notice boards and the
+    body that answers it (blank: the district's human resources and social security bureau)."""
+    code = _text(getattr(district, "code", district))
+    _require(user, Role.DISTRICT, code, ("设置监督电话", "set the supervision line"))
+    division = Division.objects.filter(code=code, level=Level.DISTRICT).first()
+    if division is None:
+        raise PermissionDenied(OUTSIDE_SCOPE)
+    values = {"phone": _office_phone(phone, ("监督电话", "the supervision phone")),
+              "body": _short_text(body, 100, ("监督单位", "the supervising body"), required=False)}
+    line = NoticeSupervision.objects.select_for_update().filter(district=division).first()
+    created = line is None
+    if created:
+        line = NoticeSupervision(district=division)
+    changed = _changed(line, values)
+    for key, value in values.items():
+        setattr(line, key, value)
+    line.updated_by, line.updated_at = user, timezone.now()
+    line.save()
+    _audit(user, "notice.supervision.set", f"notice:{code}", code, created=created, changed=changed)
+    return line

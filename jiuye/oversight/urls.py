@@ -29,4 +29,5 @@ urlpatterns = [
     path("reports/yearly.xlsx", views.report_yearly, name="report_yearly"),
     path("notice/<str:code>/", views.notice, name="notice"),
     path("notice/<str:code>/poster.pdf", views.notice_poster, name="notice_poster"),
+    path("notice/<str:code>/edit/", views.notice_edit, name="notice_edit"),
 ]

@@ -6,6 +6,9 @@ OversightError messages are shown to the user, PermissionDenied becomes a 403.
 """
 
 import datetime as dt
+import functools
+import logging
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,29 +16,35 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from jiuye.dbrouters import replica_reads
 from jiuye.divisions.codes import is_city
 from jiuye.divisions.models import Division, Level
-from jiuye.oversight import dashboards, selectors, services
+from jiuye.oversight import dashboards, selectors, services, trendfill
 from jiuye.oversight import filing as filing_mod
+from jiuye.oversight.forms import NoticeContactForm, NoticeSupervisionForm
 from jiuye.oversight.models import (
     OPEN_STATUSES,
     Certification,
     CertificationStatus,
     Evidence,
     EvidenceStandard,
+    NoticeContact,
+    NoticeSupervision,
     OversightError,
     Recheck,
-    RecheckStatus,
     RecommendationLevel,
     SubsidyKind,
 )
-from jiuye.oversight.subsidies import oversight_parameters
-from jiuye.standards.views import LABELS
+from jiuye.registry.scoping import scope_prefix
+from jiuye.standards.views import LABELS, as_of_from
 
+logger = logging.getLogger(__name__)
+
+BILINGUAL = re.compile(r"^(.*?[\u3000-\u9fff\uff00-\uffef].*?)\s*/\s+([A-Za-z].*)$", re.S)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -59,13 +68,25 @@ def _with_percents(data: dict) -> None:
 # -- dashboards ---------------------------------------------------------------------
 
 
+def _start_trend_fill(user, days) -> None:
+    """Run after the page has been sent (the response's closer): the page never waits for it."""
+    try:
+        trendfill.trend_fill_start(user=user, days=days)
+    except Exception:  # noqa: BLE001 - the page is gone already; the next visit tries again
+        logger.exception("could not start the dashboard trend's background job")
+
+
 @login_required
 def dashboard(request, code: str | None = None):
+    today = dt.date.today()
+    as_of, as_of_error = as_of_from(request, today)
     try:
-        data = dashboards.dashboard_for_view(user=request.user, code=code, today=dt.date.today())
+        data = dashboards.dashboard_for_view(user=request.user, code=code, today=today,
+                                             as_of=as_of if as_of != today else None)
     except ValueError:
         raise Http404 from None
     labels = dict(LABELS)
+    filling = None
     if data:
         _with_percents(data)
         for s in data["standards"]:
@@ -77,6 +98,10 @@ def dashboard(request, code: str | None = None):
                 {"key": key, "label": label, "result": data["community"]["standards"][key.lower()]}
                 for key, label in LABELS
             ]
+        if data["missing"]:
+            pending = trendfill.trend_fill_pending()
+            filling = {"count": len(data["missing"]), "first": data["missing"][0].isoformat(),
+                       "last": data["missing"][-1].isoformat(), "started": pending is not None}
     chart = None
     if data:
         chart = {
@@ -90,7 +115,14 @@ def dashboard(request, code: str | None = None):
             "text": {"share": _("Share meeting every standard"), "met": _("Standards met (of 8)"),
                      "passing": _("Communities meeting it"), "failing": _("Communities not meeting it")},
         }
-    return render(request, "oversight/dashboard.html", {"data": data, "chart": chart})
+    response = render(request, "oversight/dashboard.html", {
+        "data": data, "chart": chart, "filling": filling, "today": today.isoformat(),
+        "as_of_value": request.GET.get("as_of", "") if as_of_error else (as_of.isoformat() if as_of != today else ""),
+        "as_of_error": as_of_error, "query": f"?as_of={as_of.isoformat()}" if as_of != today else "",
+    }, status=400 if as_of_error else 200)
+    if filling and not filling["started"]:
+        response._resource_closers.append(functools.partial(_start_trend_fill, request.user, data["missing"]))
+    return response
 
 
 # -- reports ------------------------------------------------------------------------
@@ -173,7 +205,65 @@ def _board(code: str) -> dict:
 @require_GET
 def notice(request, code: str):
     board = _board(code)
-    return render(request, "oversight/notice.html", {"board": board})
+    user = request.user
+    prefix = scope_prefix(user) if user.is_authenticated else None
+    mine = prefix is not None and code.startswith(prefix)
+    return render(request, "oversight/notice.html", {
+        "board": board,
+        "edit_community": mine and _role(user) == "community",
+        "edit_district": code[:6] if mine and _role(user) == "district" else "",
+    })
+
+
+@login_required
+def notice_edit(request, code: str):
+    """The community's worker sets its board's contact, period and issuer; the district its
+    supervision line. A division neither within the user's scope nor above it: 404; another
+    role: 403."""
+    from jiuye.oversight import noticeboard  # loads pandas: not at start-up
+
+    prefix = scope_prefix(request.user)
+    level = {12: Level.COMMUNITY, 6: Level.DISTRICT}.get(len(code)) if code.isdigit() else None
+    division = Division.objects.filter(code=code, level=level).first() if level else None
+    if division is None or prefix is None or not (code.startswith(prefix) or prefix.startswith(code)):
+        raise Http404
+    role = _role(request.user)
+    posted = request.method == "POST"
+    if level == Level.COMMUNITY:
+        if role != "community":
+            raise PermissionDenied(_("Only the community's worker sets what its notice board prints."))
+        contact = NoticeContact.objects.filter(community=division).first()
+        initial = {k: getattr(contact, k) for k in ("contact_name", "station_phone", "period_start", "period_end",
+                                                    "issuer")} if contact else {}
+        form = NoticeContactForm(request.POST if posted else None, initial=initial,
+                                 default_issuer=noticeboard.default_issuer(division.name))
+        action, done = services.notice_contact_set, _("The notice board is updated.")
+        extra = {"community": code}
+    else:
+        if role != "district":
+            raise PermissionDenied(_("Only the district sets the supervision line."))
+        line = NoticeSupervision.objects.filter(district=division).first()
+        form = NoticeSupervisionForm(request.POST if posted else None,
+                                     initial={"phone": line.phone, "body": line.body} if line else {},
+                                     default_body=noticeboard.default_supervisor(division.name))
+        action, done = services.notice_supervision_set, _("The supervision line is updated.")
+        extra = {"district": code}
+    if posted and form.is_valid():
+        try:
+            action(user=request.user, **extra, **form.cleaned_data)
+        except OversightError as exc:
+            form.add_error(None, one_language(str(exc)))
+        else:
+            messages.success(request, done)
+            return redirect("notice" if level == Level.COMMUNITY else "notice_edit", code)
+    context = {"form": form, "division": division, "kind": level}
+    if level == Level.DISTRICT:
+        with_contact = set(NoticeContact.objects.filter(community__code__startswith=code)
+                           .values_list("community__code", flat=True))
+        context["communities"] = [{"code": c, "name": n, "contact_set": c in with_contact} for c, n in
+                                  Division.objects.filter(level=Level.COMMUNITY, code__startswith=code)
+                                  .order_by("code").values_list("code", "name")]
+    return render(request, "oversight/notice_edit.html", context, status=400 if posted else 200)
 
 
 @require_GET
@@ -198,12 +288,22 @@ def notice_poster(request, code: str):
 # -- certification (验收), re-checks (复查) -------------------------------------------
 
 
+def one_language(message: str) -> str:
+    """A service's bilingual message ("中文 / English") in the page's language only."""
+    parts = BILINGUAL.match(message)
+    if parts is None:
+        return message
+    zh, en = parts.groups()
+    en = en[:1].upper() + en[1:]
+    return en if (translation.get_language() or "zh-hans").lower().startswith("en") else zh
+
+
 def _act(request, action, success: str, **kwargs):
     """Run one service; its OversightError becomes a message (PermissionDenied stays a 403)."""
     try:
         result = action(user=request.user, **kwargs)
     except OversightError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, one_language(str(exc)))
         return None
     messages.success(request, success)
     return result
@@ -237,44 +337,49 @@ def certification_list(request):
     })
 
 
-def _latest_for_community(user) -> dict | None:
-    """The community's standing in the latest saved city-wide evaluation (what the dashboard shows)."""
-    dashboards.dashboard_ensure(today=dt.date.today(), user=user)
-    data = dashboards.dashboard_data(user=user, months=1)
-    if not data or not data["community"]:
-        return None
+def _standard_rows(standards: dict) -> list[dict]:
     labels = dict(LABELS)
-    rows = [{"key": key.upper(), "label": labels[key.upper()], "pass": data["community"]["standards"][key]["pass"]}
-            for key in dashboards.STANDARDS]
-    max_age = int(oversight_parameters()["certification_snapshot_max_age_days"])
-    fresh = (dt.date.today() - dt.date.fromisoformat(data["as_of"])).days <= max_age
-    return {"snapshot": data["snapshot"], "as_of": data["as_of"], "pass": data["community"]["pass"],
-            "rows": rows, "fresh": fresh}
+    return [{"key": key.upper(), "label": labels[key.upper()], "pass": bool(standards[key]["pass"])}
+            for key in dashboards.STANDARDS if key in standards]
 
 
 @login_required
 def certification_apply(request):
+    """Eligibility first (no application under way, a passing evaluation), then the evidence: a
+    community that cannot apply is told why, and is never asked for files."""
     if _role(request.user) != "community" or not request.user.scope_code:
         raise PermissionDenied(_("Only a community worker applies for certification."))
     code = request.user.scope_code
-    latest = _latest_for_community(request.user)
+    today = dt.date.today()
+    check = selectors.certification_eligibility(request.user, today)
+    labels = dict(LABELS)
+    for row in check["today"]["shortfall"]:
+        row["label"] = labels.get(row["key"], "")
+    check["today"]["rows"] = _standard_rows(check["today"]["standards"])
+    if check["saved"]:
+        check["saved"]["rows"] = _standard_rows(check["saved"]["standards"])
     error = None
     if request.method == "POST":
-        choice = request.POST.get("snapshot", "")
-        snapshot = _int(choice) if choice else None
-        evidence = {key: request.FILES.getlist(key) for key in ("s6", "s7", "s8")}
-        try:
-            certification = services.certification_apply(
-                user=request.user, community=code, snapshot=snapshot, evidence=evidence,
-                note=request.POST.get("note", ""))
-        except OversightError as exc:
-            error = str(exc)
+        if not check["eligible"]:
+            error = _("Your community cannot apply now: see what is missing below.")
         else:
-            messages.success(request, _("The application was sent to the street for review."))
-            return redirect("certification_detail", pk=certification.pk)
+            choice = request.POST.get("snapshot", "")
+            snapshot = _int(choice) if choice else None
+            evidence = {key: request.FILES.getlist(key) for key in ("s6", "s7", "s8")}
+            try:
+                certification = services.certification_apply(
+                    user=request.user, community=code, snapshot=snapshot, evidence=evidence,
+                    note=request.POST.get("note", ""))
+            except OversightError as exc:
+                error = one_language(str(exc))
+            else:
+                messages.success(request, _("The application was sent to the street for review."))
+                return redirect("certification_detail", pk=certification.pk)
+    saved = check["saved"]
     return render(request, "oversight/certification_apply.html", {
-        "latest": latest, "error": error, "community": request.user.scope, "note": request.POST.get("note", ""),
+        "check": check, "error": error, "community": request.user.scope, "note": request.POST.get("note", ""),
         "evidence_standards": EvidenceStandard.choices,
+        "offer_saved": bool(saved and saved["pass"] and saved["fresh"]),
     }, status=400 if error else 200)
 
 
@@ -353,26 +458,42 @@ def evidence_download(request, pk: int, evidence_pk: int):
     return FileResponse(handle, as_attachment=True, filename=item.original_name)
 
 
+def _recheck_message(request, summary: dict) -> None:
+    """What a run did, counted: a run with nothing to re-check says so instead of "done"."""
+    year = summary["year"]
+    if not summary["checked"]:
+        messages.warning(request, _("No community to re-check in %(year)s: none in your scope was certified "
+                                    "before %(year)s and is still certified.") % {"year": year})
+        return
+    counts = {key: len(summary[key]) for key in ("passed", "flagged", "cleared", "unchanged")}
+    messages.success(request, _(
+        "Re-check of %(year)s run as of %(as_of)s on %(checked)s communities: %(passed)s passed, "
+        "%(flagged)s failed (rectification due), %(cleared)s passed after rectification, %(unchanged)s "
+        "already re-checked earlier.") % {"year": year, "as_of": summary["as_of"].isoformat(),
+                                          "checked": summary["checked"], **counts})
+
+
 @login_required
 def recheck_list(request):
     today = dt.date.today()
     year = _int(request.GET.get("year")) or today.year
     may_run = _role(request.user) in ("district", "city")
-    summary = None
     if request.method == "POST":
         if not may_run:
             raise PermissionDenied(_("Only a district or city user runs the re-check."))
         year = _int(request.POST.get("year"), today.year)
-        summary = _act(request, services.recheck_run, _("The re-check has been run."),
-                       year=year, as_of=request.POST.get("as_of") or None)
-        if summary is not None:
+        try:
+            summary = services.recheck_run(user=request.user, year=year, as_of=request.POST.get("as_of") or None)
+        except OversightError as exc:
+            messages.error(request, one_language(str(exc)))
+        else:
+            _recheck_message(request, summary)
             return redirect(f"{reverse('recheck_list')}?year={year}")
-    rows = list(selectors.rechecks_for_user(request.user, year=year))
-    for row in rows:
-        row.overdue = row.status == RecheckStatus.FLAGGED and row.due_on is not None and row.due_on < today
+    overview = selectors.recheck_overview(request.user, year=year, today=today)
     return render(request, "oversight/rechecks.html", {
-        "rows": rows, "due": selectors.rechecks_due(request.user, today), "year": year, "may_run": may_run,
+        **overview, "due": selectors.rechecks_due(request.user, today), "may_run": may_run,
         "may_clear": _role(request.user) == "district", "today": today,
+        "years": list(range(today.year, today.year - 6, -1)),
     })
 
 

@@ -17,6 +17,7 @@ class JobKind(models.TextChoices):
     EXPORT = "export", _("Export")
     EVALUATE = "evaluate", _("Nightly evaluation")
     REMINDERS = "reminders", _("Morning reminders")
+    TREND = "trend", _("Dashboard trend: month ends")
 
 
 class JobState(models.TextChoices):

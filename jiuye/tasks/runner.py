@@ -307,11 +307,23 @@ def _run_reminders(job: Job, progress) -> None:
     job.message = f"已生成 {len(users)} 份今日提醒 / {len(users)} digest(s)"
 
 
+def _run_trend(job: Job, progress) -> None:
+    """The dashboards' trend: the city-wide evaluation of each month end still without one, saved."""
+    from jiuye.oversight.dashboards import dashboard_fill
+
+    days = [dt.date.fromisoformat(day) for day in job.params.get("days", [])]
+    made = dashboard_fill(days=days, user=job.user, progress=progress)
+    job.result = {"days": [day.isoformat() for day in days], "saved": [s.as_of.isoformat() for s in made],
+                  "snapshots": [s.pk for s in made]}
+    job.message = f"已补算 {len(made)} 个月末的评估 / {len(made)} month-end evaluation(s) saved"
+
+
 RUNNERS = {
     JobKind.IMPORT: _run_import,
     JobKind.EXPORT: _run_export,
     JobKind.EVALUATE: _run_evaluate,
     JobKind.REMINDERS: _run_reminders,
+    JobKind.TREND: _run_trend,
 }
 
 
