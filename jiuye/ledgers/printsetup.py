@@ -17,9 +17,6 @@ column's width (``text_lines``) times the height of a line of CJK text.
 import math
 import unicodedata
 
-from openpyxl.styles import Font
-from openpyxl.worksheet.page import PageMargins
-
 TEXT_FONT = "Noto Serif CJK SC"
 HEADING_FONT = "Noto Sans CJK SC"
 GB2312 = 134  # the font's character set: Simplified Chinese
@@ -28,8 +25,10 @@ ROW_PADDING = 2.0  # points beside the lines of a cell's text
 WRAP_SLACK = 0.9  # a line holds a little less than its width: breaks fall between words and numbers
 
 
-def cjk_font(size: float, *, bold: bool = False, italic: bool = False, heading: bool = False) -> Font:
-    """A Simplified Chinese font: Song style for text, Hei style for titles and headers."""
+def cjk_font(size: float, *, bold: bool = False, italic: bool = False, heading: bool = False):
+    """A Simplified Chinese font (an openpyxl ``Font``): Song style for text, Hei style for titles and headers."""
+    from openpyxl.styles import Font  # not at start-up (the workbooks import openpyxl)
+
     return Font(name=HEADING_FONT if heading else TEXT_FONT, size=size, bold=bold, italic=italic,
                 charset=GB2312, family=2 if heading else 1)
 
