@@ -48,3 +48,9 @@ urlpatterns = [
     path("api/v1/", include("jiuye.api.urls")),
     path("", include("jiuye.oversight.urls")),
 ]
+
+# Error pages in the user's language inside the site's layout (jiuye/errors.py).
+handler400 = "jiuye.errors.bad_request"
+handler403 = "jiuye.errors.permission_denied"
+handler404 = "jiuye.errors.page_not_found"
+handler500 = "jiuye.errors.server_error"

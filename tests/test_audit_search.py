@@ -152,7 +152,7 @@ def test_the_audit_page_is_read_only(users, events):
     client = _as(users["shi"])
     assert client.post("/audit/", {"action": "x"}).status_code == 405
     html = client.get("/audit/").content.decode()
-    assert 'method="post"' not in html.split("<main>", 1)[1]
+    assert 'method="post"' not in html.split("<main", 1)[1]
 
 
 def test_audit_events_cannot_be_changed_or_deleted(events):
