@@ -32,6 +32,7 @@ urlpatterns = [
     path("households/<int:pk>/", registry_views.household, name="household"),
     path("households/<int:household_pk>/add/", registry_views.person_add, name="person_add"),
     path("deadline/", casework_views.deadline, name="deadline"),
+    path("follow-ups/<int:pk>/done/", casework_views.follow_up_done, name="follow_up_done"),
     path("zero/", casework_views.zero_board, name="zero_board"),
     path("zero/<int:pk>/recognize/", casework_views.zero_recognize, name="zero_recognize"),
     path("zero/<int:pk>/action/", casework_views.zero_action, name="zero_action"),
