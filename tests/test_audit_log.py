@@ -82,7 +82,8 @@ DYNAMIC_DETAILS = {"person", "id",  # person_ref()
                    "ip", "expired",  # logins and logouts
                    "recommendation", "year", "level", "reason",  # recommendation.withdraw
                    "actor", "action", "target", "division", "since", "until",  # audit.view's filters
-                   "added", "changed"}  # an import's counts per table
+                   "added", "changed",  # an import's counts per table
+                   "scope", "format", "as_of", "day"}  # a background job's parameters (job.*.start)
 
 
 def written_detail_keys() -> dict[str, str]:

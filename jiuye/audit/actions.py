@@ -209,6 +209,9 @@ DETAILS: dict[str, tuple[object, str | None]] = {
     "ip": (_("Address"), None),
     "expired": (_("Session ended"), None),
     "files": (_("Files"), None),
+    "scope": (_("Scope"), None),  # a background job's parameters
+    "format": (_("Format"), None),
+    "day": (_("Day"), None),
     "sha256": (_("Checksum (SHA-256)"), None),
     "counts": (_("Rows"), None),
     "added": (_("added"), None),
