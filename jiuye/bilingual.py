@@ -118,19 +118,42 @@ def halves(message) -> tuple[str, str] | None:
     return None if found is None else (found[1], found[2])
 
 
+# What the English half quotes that the Chinese half may lack: the entry itself at the end
+# (``not a real date: '2026-02-30'``) and a list of Chinese values (``(男、女)``).
+_QUOTED_TAIL = re.compile(r""":\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*$""")
+_CHINESE_GROUP = re.compile(r"\(([^()A-Za-z]*[\u3400-\u9fff][^()A-Za-z]*)\)")
+
+
+def _with_values(zh: str, en: str) -> str:
+    """The Chinese half, with the values only the English half quotes (so nobody loses them)."""
+    for group in _CHINESE_GROUP.findall(en):
+        if group not in zh:
+            zh += f"（{group}）"
+    tail = _QUOTED_TAIL.search(en)
+    if tail and tail.group(1) not in zh:
+        zh += "：" + tail.group(1)
+    return zh
+
+
 def is_chinese(language: str | None = None) -> bool:
     return (language or get_language() or "zh-hans").lower().startswith("zh")
 
 
 def one_language(message, language: str | None = None) -> str:
-    """The half of a ``中文 / English`` message in ``language`` (default: the active one);
-    any other message unchanged (as text)."""
+    """The half of a ``中文 / English`` message in ``language`` (default: the active one); the
+    Chinese half keeps the entry the English half quotes at its end and a list of Chinese
+    values it gives in brackets. Any other message unchanged (as text)."""
     if message is None:
         return ""
     found = halves(message)
     if found is None:
         return str(message)
-    return found[0] if is_chinese(language) else found[1]
+    if not is_chinese(language):
+        return found[1]
+    if "；" in found[0] and len(found[0].split("；")) == len(found[1].split("; ")):
+        return "；".join(_with_values(zh, en) for zh, en in zip(found[0].split("；"), found[1].split("; "),
+                                                               strict=True))
+    return _with_values(*found)
 
 
 @register.filter(name="one_language")

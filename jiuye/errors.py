@@ -4,7 +4,9 @@ the last one; the lockout after failed logins is the login page (``accounts.view
 
 The language is the one the locale middleware chose for the request (Chinese unless the
 user picked another). A refusal's own message is shown in that language only when it is
-meant for the user (``PermissionDenied("…")``); a 404 never repeats what was asked for.
+meant for the user (``PermissionDenied("…")``); an error page never repeats what was asked
+for (not even in the language menu, which goes back to the start page: the address may
+name a division or a record the user may not know of).
 """
 
 from django.shortcuts import render
@@ -13,21 +15,23 @@ from django.views.decorators.csrf import requires_csrf_token
 
 from jiuye.bilingual import one_language
 
+HOME = {"language_next": "/"}  # the language menu of an error page leads to the start page
+
 
 @requires_csrf_token
 def bad_request(request, exception=None):
-    return render(request, "400.html", status=400)
+    return render(request, "400.html", HOME, status=400)
 
 
 @requires_csrf_token
 def permission_denied(request, exception=None):
     reason = str(exception) if exception is not None and exception.args else ""
-    return render(request, "403.html", {"reason": one_language(reason)}, status=403)
+    return render(request, "403.html", {**HOME, "reason": one_language(reason)}, status=403)
 
 
 @requires_csrf_token
 def page_not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    return render(request, "404.html", HOME, status=404)
 
 
 def server_error(request):
@@ -46,4 +50,4 @@ def csrf_failure(request, reason=""):
     back = request.META.get("HTTP_REFERER", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = ""
-    return render(request, "403_csrf.html", {"back": back}, status=403)
+    return render(request, "403_csrf.html", {**HOME, "back": back}, status=403)

@@ -124,14 +124,27 @@ def test_every_bilingual_message_splits_into_its_halves(where, text, seps):
         want_zh = _fill(zh, values[:n_first] if chinese_first else values[n_first:])
         want_en = _fill(en, values[n_first:] if chinese_first else values[:n_first])
         assert halves(message) == (want_zh.strip(), want_en.strip()), (where, message)
-        assert one_language(message, "zh-hans") == want_zh.strip()
         assert one_language(message, "en") == want_en.strip()
+        chinese = one_language(message, "zh-hans")
+        assert chinese.startswith(want_zh.strip())
+        added = chinese[len(want_zh.strip()):]  # only values the English half quotes
+        assert all(char in want_en or char in "：（）" for char in added), (where, message, added)
 
 
 def test_messages_of_one_field_joined_by_a_semicolon_split_part_by_part():
     joined = "必填项为空 / required value is blank；日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD: '2026/1/1'"
-    assert one_language(joined, "zh-hans") == "必填项为空；日期格式应为 YYYY-MM-DD"
+    assert one_language(joined, "zh-hans") == "必填项为空；日期格式应为 YYYY-MM-DD：'2026/1/1'"
     assert one_language(joined, "en") == "required value is blank; date must be YYYY-MM-DD: '2026/1/1'"
+
+
+def test_the_chinese_half_keeps_the_entry_and_the_values_only_the_english_half_quotes():
+    message = "取值不在列表中 / value not in the list (男、女): '<b>'"
+    assert one_language(message, "zh-hans") == "取值不在列表中（男、女）：'<b>'"
+    assert one_language(message, "en") == "value not in the list (男、女): '<b>'"
+    assert one_language("不是有效日期 / not a real date: '2026-02-30'", "zh-hans") == "不是有效日期：'2026-02-30'"
+    # Only quoted entries and Chinese values: English words stay in the English half.
+    assert one_language("文件超过大小限制 / file exceeds the size limit (12 bytes)", "zh-hans") == "文件超过大小限制"
+    assert one_language("已于 2026-01-01 回访 / already done on 2026-01-01", "zh-hans") == "已于 2026-01-01 回访"
 
 
 def test_a_message_in_one_language_is_left_as_it_is():

@@ -165,6 +165,12 @@ def test_an_imports_problems_on_the_job_page_are_in_one_language(users, tmp_path
     assert shown in problems and hidden not in problems
 
 
+@pytest.mark.parametrize(("language", "shown"), [("zh-hans", "职业指导截止日期：2026-10-10（星期六）"),
+                                               ("en", "Vocational guidance due by 2026-10-10 (Saturday)")])
+def test_the_guidance_deadline_beside_the_date_is_in_one_language(users, language, shown):
+    assert _client(users["jia"], language).get("/deadline/", {"date": "2026-09-30"}).content.decode() == shown
+
+
 # -- links the user may not follow ------------------------------------------------------------------------
 
 

@@ -627,7 +627,7 @@ def test_web_import_and_export_stay_in_scope(world, django_capture_on_commit_cal
     assert "outside your scope" in job.errors[0][3] and "张建国" not in str(job.errors)
     assert a_state() == before
     page = b.get(response["Location"]).content.decode()
-    assert "outside your scope" in page and "张改名" not in page
+    assert "不在您的管辖范围" in page and "张改名" not in page  # the page's language: its Chinese half
 
     for kind in ("xlsx", "csv"):
         with django_capture_on_commit_callbacks(execute=True):

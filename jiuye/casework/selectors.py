@@ -102,7 +102,8 @@ def _items(ctx, *, follow_ups, free: int, cases: dict) -> list[QueueItem]:
             continue
         days_left = int(row.deadline) - D
         if days_left <= HORIZON_DAYS:
-            items.append(QueueItem("guidance", days_left, "", "", person_id=int(row.person),
+            items.append(QueueItem("guidance", days_left, "", f"{from_day(row.registered)}→{from_day(row.deadline)}",
+                                   person_id=int(row.person),
                                    key=("guidance", int(row.id)), due=from_day(row.deadline),
                                    since=from_day(row.registered)))
 
@@ -111,7 +112,8 @@ def _items(ctx, *, follow_ups, free: int, cases: dict) -> list[QueueItem]:
     for row in current.itertuples(index=False):
         start = from_day(row.start)
         case = cases.get(int(row.hh))
-        items.append(QueueItem("zero", int(row.deadline) - D, "", "", household_id=int(row.hh),
+        items.append(QueueItem("zero", int(row.deadline) - D, "", f"{start}→{from_day(row.deadline)}",
+                               household_id=int(row.hh),
                                key=("zero", int(row.hh), int(row.start)), due=from_day(row.deadline), since=start,
                                recognized=bool(case and case.recognized_on)))
 
@@ -126,7 +128,8 @@ def _items(ctx, *, follow_ups, free: int, cases: dict) -> list[QueueItem]:
     acted = last >= limit - LONG_TERM_WARNING_DAYS
     for pid, day, start in zip(ids[warned & ~acted].tolist(), limit[warned & ~acted].tolist(),
                                spell[warned & ~acted].tolist(), strict=True):
-        items.append(QueueItem("long_term", int(day) - D, "", "", person_id=pid, key=("long_term", pid, int(start)),
+        items.append(QueueItem("long_term", int(day) - D, "", f"→{from_day(day)}", person_id=pid,
+                               key=("long_term", pid, int(start)),
                                due=from_day(day), since=from_day(start)))
 
     # Unemployed without an active-preparation service in the window (S7); overdue since it fell due.
@@ -154,8 +157,10 @@ def _items(ctx, *, follow_ups, free: int, cases: dict) -> list[QueueItem]:
         not_working = np.isin(status, [UNEMPLOYED, NOT_WILLING, UNKNOWN])
         urgent = (zero | dibao) & not_working & resident_at(ctx, D) & working_age_at(ctx, D)
         for pid, z, b in zip(ids[urgent].tolist(), zero[urgent].tolist(), dibao[urgent].tolist(), strict=True):
-            items.append(QueueItem("placement", 0, "", "", person_id=pid, key=("placement", pid), free_posts=free,
-                                   reasons=(["zero"] if z else []) + (["dibao"] if b else [])))
+            reasons = (["zero"] if z else []) + (["dibao"] if b else [])
+            names = {"zero": "零就业家庭成员", "dibao": "低保家庭成员"}  # the API's detail, as before
+            items.append(QueueItem("placement", 0, "", f"{'、'.join(names[r] for r in reasons)} · {free}",
+                                   person_id=pid, key=("placement", pid), free_posts=free, reasons=reasons))
 
     # Follow-up visits due within the week.
     today = from_day(D)
@@ -167,6 +172,7 @@ def _items(ctx, *, follow_ups, free: int, cases: dict) -> list[QueueItem]:
 
 
 def _with_spells(statuses: pd.DataFrame) -> pd.DataFrame:
+    """Status episodes marked with their spells again, as ``load_context`` marks them."""
     from jiuye.standards import context
 
     return context._with_spells(statuses.drop(columns=["spell_start"], errors="ignore"))

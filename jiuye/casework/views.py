@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiuye.bilingual import is_chinese
 from jiuye.casework import services as cs
 from jiuye.casework.flows import FLOWS
 from jiuye.casework.models import FollowUp, ZeroEmploymentCase
@@ -90,8 +91,10 @@ def deadline(request):
     if not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
         return HttpResponse("")
     due = guidance_deadline(day)
+    weekdays = ["一", "二", "三", "四", "五", "六", "日"] if is_chinese() else \
+        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]  # one language
     return HttpResponse(_("Vocational guidance due by %(date)s (%(weekday)s)") % {
-        "date": due.isoformat(), "weekday": ["一", "二", "三", "四", "五", "六", "日"][due.weekday()]})
+        "date": due.isoformat(), "weekday": weekdays[due.weekday()]})
 
 
 @login_required
