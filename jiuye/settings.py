@@ -154,7 +154,10 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "jiuye.navigation.navigation",  # which pages the user may open (links to others are hidden)
             ],
+            # ``|one_language``: the user's half of a ``中文 / English`` message, in every template.
+            "builtins": ["jiuye.bilingual"],
         },
     },
 ]
@@ -192,6 +195,8 @@ JIUYE_SESSION_IDLE_SECONDS = int(os.environ.get("JIUYE_SESSION_IDLE_SECONDS", 30
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+# A form refused for its CSRF token: a page in the user's language, in the site's layout.
+CSRF_FAILURE_VIEW = "jiuye.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:

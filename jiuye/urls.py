@@ -33,6 +33,7 @@ urlpatterns = [
     path("households/<int:pk>/", registry_views.household, name="household"),
     path("households/<int:household_pk>/add/", registry_views.person_add, name="person_add"),
     path("deadline/", casework_views.deadline, name="deadline"),
+    path("follow-ups/<int:pk>/done/", casework_views.follow_up_done, name="follow_up_done"),
     path("zero/", casework_views.zero_board, name="zero_board"),
     path("zero/<int:pk>/recognize/", casework_views.zero_recognize, name="zero_recognize"),
     path("zero/<int:pk>/action/", casework_views.zero_action, name="zero_action"),
@@ -49,3 +50,9 @@ urlpatterns = [
     path("api/v1/", include("jiuye.api.urls")),
     path("", include("jiuye.oversight.urls")),
 ]
+
+# Error pages in the user's language inside the site's layout (jiuye/errors.py).
+handler400 = "jiuye.errors.bad_request"
+handler403 = "jiuye.errors.permission_denied"
+handler404 = "jiuye.errors.page_not_found"
+handler500 = "jiuye.errors.server_error"

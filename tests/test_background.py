@@ -132,7 +132,7 @@ def test_a_rejected_import_lists_every_problem_and_writes_nothing(as_jia, exampl
     assert job.state == JobState.FAILED and job.error_count == 1
     assert m.Person.objects.count() == before
     body = as_jia.get(location).content.decode()
-    assert _table(body, "job-errors") == [["人员", "2", "出生日期", "出生日期与身份证号不符 / birth date disagrees with the ID number"]]
+    assert _table(body, "job-errors") == [["人员", "2", "出生日期", "出生日期与身份证号不符"]]  # the page's language
 
 
 def test_the_upload_form_refuses_other_files_and_files_over_the_limit(as_jia, settings, example_dir):
@@ -371,7 +371,7 @@ def test_a_worker_on_redis_takes_a_queued_import_to_done_with_progress_seen_mean
             assert inside.wait(30), "the worker did not start the import"
             # Another connection, while the import's transaction is open: the page shows its progress.
             body = client.get(f"/ledgers/jobs/{job.pk}/progress/").content.decode()
-            assert "job-running" in body and 'value="100"' in body and "written, committing" in body
+            assert "job-running" in body and 'value="100"' in body and "已写入，提交中" in body and "written, committing" not in body
             assert 'hx-trigger="every 1s"' in body
         finally:
             release.set()

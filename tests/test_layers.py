@@ -18,14 +18,16 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: tuple[tuple[str, ...], ...] = (
     # the project's own plumbing: settings, database routing, middleware, the console script
     ("jiuye.settings", "jiuye.dbrouters", "jiuye.middleware", "jiuye.checks", "jiuye.logs", "jiuye.celery", "jiuye.cli",
-     "jiuye.wsgi", "jiuye.__main__", "jiuye.serving", "jiuye"),
+     "jiuye.wsgi", "jiuye.__main__", "jiuye.serving", "jiuye",
+     # one language of a bilingual message, the error pages
+     "jiuye.bilingual", "jiuye.errors"),
     ("jiuye.divisions", "jiuye.accounts", "jiuye.audit"),
     ("jiuye.registry",),  # people, households, dated episodes and the register's rules (registry.rules)
     ("jiuye.standards",),
     ("jiuye.casework", "jiuye.jobs"),
     ("jiuye.exchange",),
     ("jiuye.ledgers", "jiuye.tasks", "jiuye.oversight"),
-    ("jiuye.api", "jiuye.demo", "jiuye.urls"),
+    ("jiuye.api", "jiuye.demo", "jiuye.urls", "jiuye.navigation"),  # navigation: which pages a user may open
     ("bench",),
 )
 

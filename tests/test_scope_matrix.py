@@ -119,6 +119,7 @@ class World:
     evidence: object
     recheck: Recheck
     job: object  # A's worker's finished export
+    follow_up: object = None  # a follow-up visit of 张建国 due on NOW
     clients: dict = field(default_factory=dict)
 
 
@@ -163,6 +164,7 @@ def build_world() -> World:
                                unemployment_reason="辞职")
         cs.zero_employment_sync(user=a, community=A, as_of=dt.date(2026, 7, 14))
         cs.zero_employment_sync(user=b, community=B, as_of=dt.date(2026, 7, 14))
+        follow_up = cs.follow_up_schedule(user=a, person=person, due=NOW, reason="回访就业情况")
     zero_case = ZeroEmploymentCase.objects.in_division(A).get()
     with on(dt.date(2026, 7, 14)):
         job = runner.job_run(tasks.job_start(user=a, kind="export", params={"format": "xlsx"}).pk)
@@ -170,7 +172,7 @@ def build_world() -> World:
     assert ZeroEmploymentCase.objects.in_division(B).exists()
     return World(users=users, person=person, household=person.household, a=a_jobs, b=b_jobs,
                  zero_case=zero_case, certification=certification, evidence=certification.evidence.first(),
-                 recheck=recheck, job=job)
+                 recheck=recheck, job=job, follow_up=follow_up)
 
 
 @pytest.fixture(scope="module")
@@ -380,6 +382,7 @@ PAGES = {
     "home": lambda w: [V(mine=False, street_get={302}, street_post={302}, post=OK)],
     "deadline": lambda w: [V(query={"date": TODAY}, mine=False, post=OK, shows_a=False)],
     "zero_board": lambda w: [V(mine=False, post=OK)],
+    "follow_up_done": lambda w: [V({"pk": w.follow_up.pk}, get=ONLY_POST, post={302}, shows_a=False)],
     "zero_recognize": lambda w: [V({"pk": w.zero_case.pk}, data={"date": TODAY, "plan": "一对一"}, get=ONLY_POST,
                                    post={302}, shows_a=False)],
     "zero_action": lambda w: [V({"pk": w.zero_case.pk}, data={"date": TODAY, "action": "推荐岗位"}, get=ONLY_POST,
@@ -634,7 +637,7 @@ def test_web_import_and_export_stay_in_scope(world, django_capture_on_commit_cal
     assert "outside your scope" in job.errors[0][3] and "张建国" not in str(job.errors)
     assert a_state() == before
     page = b.get(response["Location"]).content.decode()
-    assert "outside your scope" in page and "张改名" not in page
+    assert "不在您的管辖范围" in page and "张改名" not in page  # the page's language: its Chinese half
 
     for kind in ("xlsx", "csv"):
         with django_capture_on_commit_callbacks(execute=True):

@@ -335,7 +335,7 @@ def zero_employment_sync(*, user=None, community, as_of: dt.date) -> dict:
     """Open a case for each household zero-employment at ``as_of`` and close the cases that ended.
 
     ``user`` None: a scheduled job, for any community (given as a ``Division`` or its
-    code). Returns ``{"created": n, "eliminated": n}``.
+    code). Returns ``{"created": n, "eliminated": n}``; audited only when it opened or closed a case.
     """
     problems: list = []
     as_of = date_value(as_of, "零就业家庭", "日期", problems)
@@ -347,8 +347,9 @@ def zero_employment_sync(*, user=None, community, as_of: dt.date) -> dict:
         community = Division.objects.get(code=code, level=Level.COMMUNITY)
     counts = zero_cases_refresh(community=community, as_of=as_of, user=user)
     result = {"created": counts["created"], "eliminated": counts["eliminated"]}
-    audit(user, "zero_employment.sync", f"community:{community.code}", community.code, as_of=as_of.isoformat(),
-          **result, eliminated_cases=counts["eliminated_ids"])
+    if counts["created"] or counts["eliminated"]:  # a sync that changed nothing is no event
+        audit(user, "zero_employment.sync", f"community:{community.code}", community.code, as_of=as_of.isoformat(),
+              **result, eliminated_cases=counts["eliminated_ids"])
     return result
 
 

@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiuye.bilingual import is_chinese
 from jiuye.casework import services as cs
 from jiuye.casework.flows import FLOWS
-from jiuye.casework.models import ZeroEmploymentCase
-from jiuye.casework.selectors import today_queue, zero_employment_board
+from jiuye.casework.models import FollowUp, ZeroEmploymentCase
+from jiuye.casework.selectors import desk_today, zero_employment_board
 from jiuye.registry import models as m
 from jiuye.registry.forms import DATE_RANGE
 from jiuye.registry.services import ConfirmationRequired, ValidationFailed
@@ -24,9 +25,29 @@ from jiuye.registry.services import today as register_today
 def today(request):
     if request.user.role and request.user.role != "community" and not request.GET.get("queue"):
         return redirect("standing")
-    items = today_queue(request.user, dt.date.today())
+    today = dt.date.today()
+    if request.user.role == "community" and request.user.scope_code:
+        # The queue's zero-employment households have their case (to recognise) the day they appear.
+        cs.zero_employment_sync(user=request.user, community=request.user.scope_code, as_of=today)
+    desk = desk_today(request.user, today)
     # The morning digest (tasks, a layer above) is added by the template's {% morning_digest %}.
-    return render(request, "desk/today.html", {"items": items, "today": dt.date.today()})
+    return render(request, "desk/today.html", {"items": desk.items, "done": desk.done, "today": today})
+
+
+@login_required
+@require_POST
+def follow_up_done(request, pk: int):
+    """The follow-up visit of a Today item took place today: it leaves the queue."""
+    follow_up = FollowUp.objects.for_user(request.user).filter(pk=pk).first()
+    if follow_up is None:
+        raise Http404
+    try:
+        cs.follow_up_done(user=request.user, follow_up=follow_up, done_on=dt.date.today())
+    except ValidationFailed as exc:
+        messages.error(request, "；".join(exc.errors.values()))
+    else:
+        messages.success(request, _("Follow-up visit recorded."))
+    return redirect("home")
 
 
 def _person(user, pk):
@@ -77,8 +98,10 @@ def deadline(request):
     if not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
         return HttpResponse("")
     due = guidance_deadline(day)
+    weekdays = ["一", "二", "三", "四", "五", "六", "日"] if is_chinese() else \
+        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]  # one language
     return HttpResponse(_("Vocational guidance due by %(date)s (%(weekday)s)") % {
-        "date": due.isoformat(), "weekday": ["一", "二", "三", "四", "五", "六", "日"][due.weekday()]})
+        "date": due.isoformat(), "weekday": weekdays[due.weekday()]})
 
 
 @login_required

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -12,6 +13,7 @@ from jiuye.divisions.models import Division
 from jiuye.registry.scoping import scope_prefix
 
 FILTER_KEYS = ("q", "status", "category", "date_from", "date_to")
+PAGE_SIZE = 100  # rows per page on screen; the workbook holds them all
 
 
 def _division_code(request) -> str:
@@ -57,10 +59,15 @@ def ledger(request, slug: str):
     except (Division.DoesNotExist, ValueError):
         raise Http404 from None
     english = get_language() == "en"
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The other pages and the workbook keep the division, the date and the filters.
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("reveal", None)
     return render(request, "ledgers/ledger.html", {
-        "ledger": spec, "columns": columns, "rows": rows, "error": error, "as_of": as_of, "filters": filters,
-        "division": code, "english": english, "can_reveal": can_reveal_ids(request.user),
-        "title": spec.en if english else spec.zh,
+        "ledger": spec, "columns": columns, "page": page, "rows": page.object_list, "error": error, "as_of": as_of,
+        "filters": filters, "division": code, "english": english, "can_reveal": can_reveal_ids(request.user),
+        "title": spec.en if english else spec.zh, "query": query.urlencode(),
     })
 
 

@@ -8,7 +8,6 @@ OversightError messages are shown to the user, PermissionDenied becomes a 403.
 import datetime as dt
 import functools
 import logging
-import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,10 +15,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from jiuye.bilingual import one_language
 from jiuye.dbrouters import replica_reads
 from jiuye.divisions.codes import is_city
 from jiuye.divisions.models import Division, Level
@@ -44,7 +43,6 @@ from jiuye.standards.views import LABELS, as_of_from
 
 logger = logging.getLogger(__name__)
 
-BILINGUAL = re.compile(r"^(.*?[\u3000-\u9fff\uff00-\uffef].*?)\s*/\s+([A-Za-z].*)$", re.S)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -286,16 +284,6 @@ def notice_poster(request, code: str):
 
 
 # -- certification (验收), re-checks (复查) -------------------------------------------
-
-
-def one_language(message: str) -> str:
-    """A service's bilingual message ("中文 / English") in the page's language only."""
-    parts = BILINGUAL.match(message)
-    if parts is None:
-        return message
-    zh, en = parts.groups()
-    en = en[:1].upper() + en[1:]
-    return en if (translation.get_language() or "zh-hans").lower().startswith("en") else zh
 
 
 def _act(request, action, success: str, **kwargs):

@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiuye.bilingual import OneLanguageErrorList
 from jiuye.registry import vocab
 
 
@@ -36,6 +37,7 @@ class RegisterForm(forms.Form):
     fact_fields: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_class", OneLanguageErrorList)  # the services' 中文 / English: one half shown
         super().__init__(*args, **kwargs)
         from django.core.validators import ProhibitNullCharactersValidator
 
