@@ -234,5 +234,8 @@ def test_a_sync_that_changes_nothing_writes_no_event(world):
     # A sync that opens a case is recorded, once.
     zhao = m.Person.objects.get(name="赵磊")
     with time_machine.travel(dt.datetime(2026, 10, 9, 9, tzinfo=SHANGHAI), tick=False):
-        assert client.post(f"/people/{zhao.pk}/register/", {"date": "2026-10-09", "reason": "辞职"}).status_code == 302
+        data = {"date": "2026-10-09", "reason": "辞职"}
+        page = client.post(f"/people/{zhao.pk}/register/", data)  # he works: the page asks to confirm his job ends
+        token = re.search(r'name="confirm" value="([^"]+)"', page.content.decode()).group(1)
+        assert client.post(f"/people/{zhao.pk}/register/", {**data, "confirm": token}).status_code == 302
     assert AuditEvent.objects.filter(action="zero_employment.sync").count() == 1

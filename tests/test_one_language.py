@@ -25,7 +25,7 @@ HOLE = "\x00"  # where an f-string puts a value
 # Literals that are not one message a page shows (most have more than one separator).
 NOT_ONE_MESSAGE = {
     "第 &P 页 / 共 &N 页": "a printed ledger's footer (page P of N), written into workbooks only",
-    "已读取 / read: \x00 行 / rows": "a progress fragment of the importer, two pairs in one line",
+    "\x00\t新增 \x00 / added\t修改 \x00 / changed\t不变 \x00 / unchanged": "a row of `jiuye import --dry-run`'s table",
     "\x00 (总计 / total \x00%)": "the CLI progress line's suffix added to a message",
     "演示用户 / demonstration users (密码 / password: \x00)": "console output of `jiuye demo`",
     "  不合格 / flagged  \x00 \x00：\x00，整改期限 / due \x00": "console output of `jiuye recheck`",

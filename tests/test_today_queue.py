@@ -88,9 +88,13 @@ def _person(name: str) -> m.Person:
 
 
 def _post(page, day: dt.date, url: str, data: dict):
+    """The worker's form sent; where the page asks to confirm what ends (a job, a registration), confirmed."""
     with at(day):
         page.client.force_login(page.user)
         response = page.client.post(url, data)
+        asked = re.search(r'name="confirm" value="([^"]+)"', response.content.decode())
+        if response.status_code == 200 and asked:
+            response = page.client.post(url, {**data, "confirm": asked.group(1)})
     assert response.status_code == 302, response.content.decode()[:2000]
     return response
 

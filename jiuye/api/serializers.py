@@ -598,7 +598,7 @@ class AsOfQuery(serializers.Serializer):
 # body of POST persons/search/ (access logs, proxies and histories keep URLs). No NUL either.
 NOT_A_NUMBER = RegexValidator(
     r"^(?!$)[^\x000-9０-９]*(?:[0-9０-９][^\x000-9０-９]*){0,3}$",  # (?!$): blank is the other branch of the schema
-    message="身份证号和电话号码不能放在网址中，请用 POST persons/search/ 查找 / ID and phone numbers must not be sent in a "
+    message="身份证号和电话号码不能放在网址中，请改用 POST 方法查找（接口 persons/search/）/ ID and phone numbers must not be sent in a "
             "URL (logs keep them): search with POST persons/search/")
 
 

@@ -23,7 +23,6 @@ from jiuye.api.exceptions import refuse_nul, refuse_nul_in_body, run_service
 from jiuye.api.pagination import MAX_OFFSET, Pagination
 from jiuye.audit.services import audit_event_record
 from jiuye.casework import services as casework_services
-from jiuye.casework.selectors import today_queue, zero_employment_board
 from jiuye.casework.services import zero_employment_sync
 from jiuye.jobs import models as j
 from jiuye.jobs import selectors as jobs
@@ -146,7 +145,7 @@ def if_match_version(request, person) -> int | None:
 REGISTRATION_COLUMNS = {"registered_on": "登记日期", "unemployment_reason": "失业原因"}
 STATUS_COLUMNS = {"status": "状态", "start": "开始日期", "employment_form": "就业形式", "employer_name": "单位名称",
                   "unemployment_reason": "失业原因"}
-NUMBER_IN_URL = ("身份证号和电话号码不能放在网址中，请用 POST persons/search/ 查找 / ID and phone numbers must not be sent in "
+NUMBER_IN_URL = ("身份证号和电话号码不能放在网址中，请改用 POST 方法查找（接口 persons/search/）/ ID and phone numbers must not be sent in "
                  "a URL (logs keep them): search with POST persons/search/")
 PAGE_PARAMETERS = [
     OpenApiParameter("limit", int, OpenApiParameter.QUERY, description="1–500 (default 50)"),
@@ -346,6 +345,8 @@ class TodayView(NulGuard, APIView):
     @extend_schema(summary="Today's queue for the caller, most urgent first",
                    responses=responses(s.QueueItemSerializer(many=True)))
     def get(self, request):
+        from jiuye.casework.selectors import today_queue  # pandas: not at start-up
+
         return Response(s.QueueItemSerializer(today_queue(request.user, today()), many=True).data)
 
 
@@ -353,6 +354,8 @@ class ZeroEmploymentView(NulGuard, APIView):
     @extend_schema(summary="Zero-employment households now, with days left; this year's eliminated cases",
                    responses=responses(s.ZeroBoardSerializer))
     def get(self, request):
+        from jiuye.casework.selectors import zero_employment_board  # pandas: not at start-up
+
         return Response(s.ZeroBoardSerializer(zero_employment_board(request.user, today())).data)
 
 

@@ -82,6 +82,7 @@ AREAS: list[tuple[str, object, dict]] = [
         "job.evaluate.start": _("Nightly evaluation started"),
         "job.reminders.start": _("Morning reminders started"),
         "job.export.download": _("Export downloaded"),
+        "job.trend.start": _("Dashboard trend fill started"),
     }),
     ("oversight", _("Standards and oversight"), {
         "evaluation.save": _("Evaluation saved"),
@@ -97,6 +98,8 @@ AREAS: list[tuple[str, object, dict]] = [
         "recommendation.withdraw": _("Recommendation withdrawn"),
         "filing.submit": _("December filing submitted"),
         "subsidy.grant": _("Subsidy granted"),
+        "notice.contact.set": _("Notice board contact set"),
+        "notice.supervision.set": _("Notice board supervision line set"),
     }),
     ("system", _("The system"), {
         "audit.view": _("Audit log searched"),
@@ -132,6 +135,8 @@ DETAILS: dict[str, tuple[object, str | None]] = {
     "ended": (_("Episode ended"), None),
     "replaced": (_("Episode replaced"), None),
     "start": (_("Start"), None),
+    "period": (_("Public-notice period"), None),
+    "backup": (_("Backup file"), None),
     "end": (_("End"), None),
     "employment_form": (_("Form of employment"), None),
     "employment": (_("Status episode"), None),

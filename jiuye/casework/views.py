@@ -14,7 +14,6 @@ from jiuye.bilingual import is_chinese
 from jiuye.casework import services as cs
 from jiuye.casework.flows import FLOWS
 from jiuye.casework.models import FollowUp, ZeroEmploymentCase
-from jiuye.casework.selectors import desk_today, zero_employment_board
 from jiuye.registry import models as m
 from jiuye.registry.forms import DATE_RANGE
 from jiuye.registry.services import ConfirmationRequired, ValidationFailed
@@ -29,6 +28,8 @@ def today(request):
     if request.user.role == "community" and request.user.scope_code:
         # The queue's zero-employment households have their case (to recognise) the day they appear.
         cs.zero_employment_sync(user=request.user, community=request.user.scope_code, as_of=today)
+    from jiuye.casework.selectors import desk_today  # pandas: loaded when a page first needs it
+
     desk = desk_today(request.user, today)
     # The morning digest (tasks, a layer above) is added by the template's {% morning_digest %}.
     return render(request, "desk/today.html", {"items": desk.items, "done": desk.done, "today": today})
@@ -106,6 +107,8 @@ def deadline(request):
 
 @login_required
 def zero_board(request):
+    from jiuye.casework.selectors import zero_employment_board  # pandas: not at start-up
+
     board = zero_employment_board(request.user, register_today())
     return render(request, "desk/zero.html", {"board": board, "today": register_today()})
 

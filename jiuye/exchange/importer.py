@@ -360,7 +360,8 @@ def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = N
     parsed = parse_tables(raw_tables, result.problems, result.notices, today=today)
     _rejected_whole(parsed, result.problems)
     if progress:
-        progress(f"已读取 / read: {sum(len(t.rows) for t in parsed.values())} 行 / rows")
+        rows = sum(len(t.rows) for t in parsed.values())
+        progress(f"已读取 {rows} 行 / read: {rows} rows")
     importer = _Importer(parsed, result.problems, result.notices, progress, dry_run=dry_run)
     importer.check()
     if scope:

@@ -28,5 +28,5 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         audit_event_record(action="database.restore", target=file.name, detail={"backup": file.name, **restored})
-        self.stdout.write(f"已恢复 / restored: {file} (sha256 {restored['sha256']}; "
-                          f"保留审计记录 / audit events kept: {restored['events_kept']})")
+        self.stdout.write(f"已恢复 {file}（sha256 {restored['sha256']}，保留审计记录 {restored['events_kept']} 条）"
+                          f" / restored: {file} (sha256 {restored['sha256']}; audit events kept: {restored['events_kept']})")
