@@ -480,8 +480,8 @@ def dashboard_for_view(*, user, code: str | None = None, months: int = 12, today
     today = today or dt.date.today()
     if as_of is not None and as_of > today:
         raise ValueError(f"{as_of} 晚于今天 / {as_of} is after today")
-    with replica_reads():  # saved evaluations and the register: a replica a little behind is fine
-        if as_of is not None and as_of < today:
+    if as_of is not None and as_of < today:
+        with replica_reads():  # saved evaluations and the register: a replica a little behind is fine
             return dashboard_as_of(user=user, code=code, as_of=as_of, months=months)
     dashboard_ensure(today=today, user=user)
     with replica_reads():
