@@ -9,21 +9,22 @@ from django.contrib.auth.models import Permission
 from jiuye.audit.models import AuditEvent
 from jiuye.registry import models as m
 from jiuye.tasks.models import Job, JobState
-from tests.test_background import (  # noqa: F401 - fixtures
-    JIA,
-    NEW_MAN,
-    ZHANG,
-    _login,
-    _new_man,
-    _people,
-    _start,
-    _table,
-    as_jia,
-    register,
-)
 from tests.ledger_builders import make_id
+from tests.test_background import JIA, NEW_MAN, YI, ZHANG, _login, _new_man, _people, _start, _table, _user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def register(jiuye, example_dir):
+    assert jiuye("import", str(example_dir)).code == 0
+    return {"jia": _user("jia", "community", JIA), "yi": _user("yi", "community", YI),
+            "street": _user("street-admin", "street", JIA[:9], staff=True)}
+
+
+@pytest.fixture
+def as_jia(client, register):
+    return _login(client, "jia")
 
 
 def _renamed_zhang(**changes):
@@ -151,7 +152,7 @@ def test_only_the_user_who_uploaded_may_confirm(as_jia, client, example_dir, dja
     assert _decide(street, job, "cancel", capture).status_code == 403
     yi = _login(client.__class__(), "yi")  # another community: not even the page
     assert _decide(yi, job, "confirm", capture).status_code == 404
-    assert as_jia.get(f"/ledgers/jobs/{job.pk}/confirm/").status_code == 404  # a POST only
+    assert as_jia.get(f"/ledgers/jobs/{job.pk}/confirm/").status_code == 405  # a POST only
     assert _imports() == [] and Path(job.params["input"]).exists()
     job.refresh_from_db()
     assert job.params["preview"] == "pending"
@@ -170,7 +171,6 @@ def test_the_key_is_shown_in_full_only_to_a_user_who_may_see_full_ids(as_jia, ex
     revealing = _login(as_jia.__class__(), "jia")
     body = revealing.get(location).content.decode()
     assert {row[1] for row in _table(body, "job-changes")} == {ZHANG}
-    assert JIA  # the community of the fixture's user
 
 
 def test_warnings_are_grouped_on_the_preview(as_jia, example_dir, django_capture_on_commit_callbacks):

@@ -53,6 +53,7 @@ def job_start(*, user, kind: str, params: dict | None = None, files=()) -> Job:
     if kind in (JobKind.IMPORT, JobKind.EXPORT):
         params["scope"] = _scope(user)
     division = (user.scope_code or "") if user is not None else ""
+    preview = kind == JobKind.IMPORT and bool(params.get("dry_run"))  # a dry run first, confirmed later
     with transaction.atomic():
         job = Job.objects.create(kind=kind, user=user, division_code=division, params=params)
         progress_clear(job.pk)  # nothing left from an earlier job of this number (a restored database)
@@ -71,7 +72,7 @@ def job_start(*, user, kind: str, params: dict | None = None, files=()) -> Job:
             xlsx = [n for n in names if n.lower().endswith(".xlsx")]
             job.params["input"] = str(folder / xlsx[0]) if xlsx else str(folder)
             job.save(update_fields=["params"])
-        action = "job.import.preview" if kind == JobKind.IMPORT and params.get("dry_run") else f"job.{kind}.start"
+        action = "job.import.preview" if preview else f"job.{kind}.start"
         audit_event_record(user=user, action=action, target=f"job:{job.pk}", division_code=division,
                            detail={"files": names, **{k: v for k, v in params.items() if k not in ("input", "dry_run")}})
     transaction.on_commit(lambda: _send(job.pk))

@@ -8,9 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from jiuye.bilingual import one_language
-
 from jiuye.registry.scoping import can_reveal_ids, scope_prefix
 from jiuye.tasks import services
 from jiuye.tasks.forms import ExportForm, ImportForm
@@ -83,8 +83,6 @@ def job_progress(request, pk: int):
 
 
 def _preview_decide(request, pk: int, decide):
-    if request.method != "POST":
-        raise Http404
     job = job_for_user(request.user, pk)
     if job is None or job.kind != JobKind.IMPORT or not job.params.get("dry_run"):
         raise Http404
@@ -99,6 +97,7 @@ def _preview_decide(request, pk: int, decide):
 
 
 @login_required
+@require_POST
 def import_confirm(request, pk: int):
     """Confirm a preview: the import of the same stored files starts (once)."""
     def confirm(job):
@@ -108,6 +107,7 @@ def import_confirm(request, pk: int):
 
 
 @login_required
+@require_POST
 def import_cancel(request, pk: int):
     """Cancel a preview: its stored files are discarded, nothing is written."""
     def cancel(job):
