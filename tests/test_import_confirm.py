@@ -180,3 +180,23 @@ def test_warnings_are_grouped_on_the_preview(as_jia, example_dir, django_capture
     assert job.state == JobState.DONE, job.errors
     [warning] = _table(as_jia.get(location).content.decode(), "job-warnings")
     assert warning[:2] == ["人员", "居住终止日期"] and warning[3] == "第 2、3、4 行"
+
+
+def test_a_preview_left_undecided_loses_its_files_with_the_old_exports(as_jia, example_dir,
+                                                                         django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jiuye.tasks.runner import job_files_expire
+
+    capture = django_capture_on_commit_callbacks
+    job, location = _preview(as_jia, capture, _new_man(), example_dir=example_dir)
+    assert job_files_expire(days=7) == 0 and Path(job.params["input"]).exists()
+    Job.objects.filter(pk=job.pk).update(finished_at=timezone.now() - dt.timedelta(days=8))
+    assert job_files_expire(days=7) == 1
+    assert not Path(job.params["input"]).exists()
+    body = as_jia.get(location).content.decode()
+    assert 'class="job-confirm"' not in body and "job-expired" in body
+    _decide(as_jia, job, "confirm", capture)
+    assert _imports() == [] and not m.Person.objects.with_id_number(NEW_MAN).exists()

@@ -349,7 +349,8 @@ def digest_record(*, user, day: dt.date, items) -> MorningDigest:
 
 
 def job_files_expire(*, days: int) -> int:
-    """Delete the files of exports finished more than ``days`` ago (they hold personal data)."""
+    """Delete the files of exports finished more than ``days`` ago (they hold personal data), and
+    the uploads of previews left undecided as long (the preview then can no longer be confirmed)."""
     expired = Job.objects.filter(kind=JobKind.EXPORT, finished_at__lt=timezone.now() - dt.timedelta(days=days)
                                  ).exclude(result_path="")
     count = 0
@@ -358,6 +359,13 @@ def job_files_expire(*, days: int) -> int:
         job.result_path = ""
         job.save(update_fields=["result_path"])
         count += 1
+    # Previews nobody confirmed or cancelled: their uploads (personal data) go as an export's file does.
+    stale = Job.objects.filter(kind=JobKind.IMPORT, state=JobState.DONE, params__preview="pending",
+                               finished_at__lt=timezone.now() - dt.timedelta(days=days))
+    for job in stale:
+        if Job.objects.filter(pk=job.pk, params__preview="pending").update(params={**job.params, "preview": "expired"}):
+            shutil.rmtree(job_dir(job) / "input", ignore_errors=True)
+            count += 1
     return count
 
 
