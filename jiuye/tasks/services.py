@@ -101,11 +101,11 @@ def import_confirm(*, user, job: Job) -> Job:
     """Start the import of a preview's stored files (its user only, once): a new import job
     that takes the files over. Audited on the preview (``job.import.confirm``)."""
     source = job_dir(job) / "input"
-    if not source.is_dir():
-        raise PreviewGone("预览的文件已不存在，请重新上传 / the preview's files are gone: upload them again")
     scope = _scope(user)  # the user's scope now, as for any import
     with transaction.atomic():
         params = _preview_claim(user=user, job=job, outcome="confirmed")
+        if not source.is_dir():  # the claim is rolled back with the exception
+            raise PreviewGone("预览的文件已不存在，请重新上传 / the preview's files are gone: upload them again")
         real = Job.objects.create(kind=JobKind.IMPORT, user=user, division_code=job.division_code,
                                   params={"scope": scope, "preview_of": job.pk})
         progress_clear(real.pk)
