@@ -81,6 +81,16 @@ def _start(client, path, data, capture):
     return Job.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1])), response["Location"]
 
 
+def _confirmed(client, preview: Job, capture) -> tuple[Job, str]:
+    """Confirm the preview ``preview`` (an upload is previewed first): the import job and its page."""
+    preview.refresh_from_db()
+    assert preview.state == JobState.DONE and preview.params["preview"] == "pending", (preview.message, preview.errors)
+    with capture(execute=True):
+        response = client.post(f"/ledgers/jobs/{preview.pk}/confirm/")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Job.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1])), response["Location"]
+
+
 def _table(body: str, css: str) -> list[list[str]]:
     """The cells of the rows of the table with class ``css`` (header row excluded)."""
     import re
@@ -96,8 +106,9 @@ def _table(body: str, css: str) -> list[list[str]]:
 def test_an_import_job_runs_to_done_and_its_page_shows_it(as_jia, example_dir, django_capture_on_commit_callbacks):
     page = as_jia.get("/ledgers/")
     assert 'href="/ledgers/import/"' in page.content.decode()
-    job, location = _start(as_jia, "/ledgers/import/", {"files": [_people(example_dir, _new_man())]},
-                           django_capture_on_commit_callbacks)
+    preview, _ = _start(as_jia, "/ledgers/import/", {"files": [_people(example_dir, _new_man())]},
+                        django_capture_on_commit_callbacks)
+    job, location = _confirmed(as_jia, preview, django_capture_on_commit_callbacks)
     job.refresh_from_db()
     assert job.state == JobState.DONE and job.kind == "import" and job.user.username == "jia"
     assert job.total and job.done == job.total
@@ -132,7 +143,8 @@ def test_a_rejected_import_lists_every_problem_and_writes_nothing(as_jia, exampl
     assert job.state == JobState.FAILED and job.error_count == 1
     assert m.Person.objects.count() == before
     body = as_jia.get(location).content.decode()
-    assert _table(body, "job-errors") == [["人员", "2", "出生日期", "出生日期与身份证号不符"]]  # the page's language
+    [finding] = _table(body, "job-findings")  # the page's language
+    assert finding[:2] == ["人员", "出生日期"] and "出生日期与身份证号不符" in finding[2] and finding[3] == "第 2 行"
 
 
 def test_the_upload_form_refuses_other_files_and_files_over_the_limit(as_jia, settings, example_dir):
@@ -160,8 +172,9 @@ def test_an_import_touches_only_the_communities_of_the_users_scope(as_jia, examp
     assert {p.pk: (p.name, p.household_id) for p in m.Person.objects.all()} == before
     # The same rows from the street, whose scope holds both communities, are imported.
     client = _login(as_jia.__class__(), "street-admin")
-    job, _ = _start(client, "/ledgers/import/", {"files": [_people(example_dir, *rows)]},
-                    django_capture_on_commit_callbacks)
+    preview, _ = _start(client, "/ledgers/import/", {"files": [_people(example_dir, *rows)]},
+                        django_capture_on_commit_callbacks)
+    job, _ = _confirmed(client, preview, django_capture_on_commit_callbacks)
     job.refresh_from_db()
     assert job.state == JobState.DONE, job.errors
     assert m.Person.objects.with_id_number(ZHANG).get().household.code == "B1"

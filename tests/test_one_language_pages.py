@@ -161,7 +161,7 @@ def test_an_imports_problems_on_the_job_page_are_in_one_language(users, tmp_path
         started = client.post("/ledgers/import/", {"files": [upload]})
     assert started.status_code == 302
     page = client.get(started["Location"]).content.decode()
-    problems = page.split('class="list job-errors"', 1)[1].split("</table>", 1)[0]
+    problems = page.split('class="list job-findings"', 1)[1].split("</table>", 1)[0]
     assert shown in problems and hidden not in problems
 
 

@@ -448,6 +448,9 @@ PAGES = {
     "job_progress": lambda w: [V({"pk": w.job.pk}, post=OK, shows_a=False, street_get=REFUSED,
                                  street_post=REFUSED)],
     "job_download": lambda w: [V({"pk": w.job.pk}, post=OK, street_get=REFUSED, street_post=REFUSED)],
+    # a preview's decision: its user's alone (w.job is an export, no preview: refused to everyone)
+    "import_confirm": lambda w: [V({"pk": w.job.pk}, get=ONLY_POST, post=REFUSED, shows_a=False)],
+    "import_cancel": lambda w: [V({"pk": w.job.pk}, get=ONLY_POST, post=REFUSED, shows_a=False)],
     # oversight
     "oversight_dashboard": lambda w: [V(mine=False, post=OK)],
     "oversight_dashboard_code": lambda w: [V({"code": A}, post=OK),
@@ -654,7 +657,11 @@ def test_web_import_and_export_stay_in_scope(world, django_capture_on_commit_cal
     a = client_for(world, "a")
     with django_capture_on_commit_callbacks(execute=True):
         a.post("/ledgers/import/", _upload_a_rename())
-    assert Job.objects.for_user(world.users["a"]).get(kind="import").state == "done"
+    preview = Job.objects.for_user(world.users["a"]).get(kind="import")
+    assert preview.state == "done" and not m.Person.objects.filter(name="张改名").exists()  # a preview first
+    with django_capture_on_commit_callbacks(execute=True):
+        a.post(f"/ledgers/jobs/{preview.pk}/confirm/")
+    assert Job.objects.for_user(world.users["a"]).filter(kind="import").latest("pk").state == "done"
     assert m.Person.objects.filter(name="张改名").exists()
 
 

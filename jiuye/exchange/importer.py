@@ -21,6 +21,7 @@ from django.db import transaction
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
 from jiuye.exchange.bulk import insert_rows
+from jiuye.exchange.changes import keys_seal
 from jiuye.exchange.reader import read_input
 from jiuye.registry import models as m
 from jiuye.registry.crypto import phone_hash
@@ -373,7 +374,7 @@ def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = N
         return result
     if dry_run:
         result.counts = importer.write()
-        result.preview = importer.preview(result.counts)
+        result.preview = keys_seal(importer.preview(result.counts), parsed)
         return result
     result.checksum = input_checksum(path)
     with transaction.atomic():

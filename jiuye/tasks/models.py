@@ -119,6 +119,11 @@ class Job(models.Model):
         return self.state in (JobState.DONE, JobState.FAILED)
 
     @property
+    def preview_pending(self) -> bool:
+        """A preview (a dry-run import) that passed and waits for its user to confirm or cancel it."""
+        return self.kind == JobKind.IMPORT and self.state == JobState.DONE and self.params.get("preview") == "pending"
+
+    @property
     def failure_explanation(self) -> str:
         """What happened and what to do, in the active language ("" if not failed that way)."""
         if not self.failure or self.failure not in FAILURE_EXPLANATIONS:

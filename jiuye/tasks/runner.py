@@ -114,8 +114,8 @@ def job_run(job_id: int, *, limits=None) -> Job:
                 job.state = JobState.DONE
                 job.done = job.total = max(progress.last["total"] or 0, progress.last["done"] or 0, job.total or 0) or 1
         finally:
-            if job.kind == JobKind.IMPORT and job.params.get("input"):
-                shutil.rmtree(job_dir(job) / "input", ignore_errors=True)
+            if job.kind == JobKind.IMPORT and job.params.get("input") and not job.preview_pending:
+                shutil.rmtree(job_dir(job) / "input", ignore_errors=True)  # a preview keeps it for the import
         job.finished_at = timezone.now()
         if job.state == JobState.FAILED:
             job.done, job.total = progress.last["done"] or 0, progress.last["total"]
@@ -236,17 +236,27 @@ def job_scheduled(kind: str, **params) -> Job:
 
 
 def _run_import(job: Job, progress) -> None:
+    from jiuye.exchange.findings import group_problems
     from jiuye.exchange.importer import ledger_import
+    from jiuye.tasks.preview import findings_stored
 
+    dry_run = bool(job.params.get("dry_run"))
     result = ledger_import(path=Path(job.params["input"]), user=job.user, progress=progress,
-                           scope=job.params.get("scope", ""))
-    job.result = {"counts": result.counts, "warnings": result.warnings[:100]}
+                           scope=job.params.get("scope", ""), dry_run=dry_run)
+    job.result = {"counts": result.counts, "warnings": result.warnings[:100],
+                  "findings": findings_stored(group_problems(result.problems)),
+                  "warning_findings": findings_stored(group_problems(result.notices))}
+    if dry_run:
+        job.result["preview"] = result.preview
     if not result.ok:
         job.state = JobState.FAILED
         job.error_count = len(result.problems)
         job.errors = [[p.table or "-", p.row, p.column or "-", p.message] for p in result.problems[: Job.ERRORS_KEPT]]
         job.message = (f"导入失败，未写入任何数据：{len(result.problems)} 个问题 / "
                        f"import rejected, nothing written: {len(result.problems)} problem(s)")
+    elif dry_run:
+        job.params = {**job.params, "preview": "pending"}
+        job.message = "预览完成，尚未写入任何数据 / preview ready, nothing written yet"
     else:
         job.message = "导入完成 / imported"
 
@@ -339,7 +349,8 @@ def digest_record(*, user, day: dt.date, items) -> MorningDigest:
 
 
 def job_files_expire(*, days: int) -> int:
-    """Delete the files of exports finished more than ``days`` ago (they hold personal data)."""
+    """Delete the files of exports finished more than ``days`` ago (they hold personal data), and
+    the uploads of previews left undecided as long (the preview then can no longer be confirmed)."""
     expired = Job.objects.filter(kind=JobKind.EXPORT, finished_at__lt=timezone.now() - dt.timedelta(days=days)
                                  ).exclude(result_path="")
     count = 0
@@ -348,6 +359,13 @@ def job_files_expire(*, days: int) -> int:
         job.result_path = ""
         job.save(update_fields=["result_path"])
         count += 1
+    # Previews nobody confirmed or cancelled: their uploads (personal data) go as an export's file does.
+    stale = Job.objects.filter(kind=JobKind.IMPORT, state=JobState.DONE, params__preview="pending",
+                               finished_at__lt=timezone.now() - dt.timedelta(days=days))
+    for job in stale:
+        if Job.objects.filter(pk=job.pk, params__preview="pending").update(params={**job.params, "preview": "expired"}):
+            shutil.rmtree(job_dir(job) / "input", ignore_errors=True)
+            count += 1
     return count
 
 

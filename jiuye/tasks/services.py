@@ -11,6 +11,7 @@ pages call it whenever they read jobs, and so does the scheduler (``jiuye.jobs_w
 """
 
 import logging
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -19,11 +20,12 @@ from django.db import transaction
 from django.utils.text import get_valid_filename
 
 from jiuye.audit.services import audit_event_record
-from jiuye.tasks.models import Job, JobFailure, JobKind
+from jiuye.tasks.models import Job, JobFailure, JobKind, JobState
 from jiuye.tasks.progress import progress_clear
 from jiuye.tasks.runner import in_own_process, job_abandon, job_dir, jobs_stopped_fail
 
-__all__ = ["export_download_record", "job_start", "jobs_stopped_fail"]
+__all__ = ["PreviewGone", "export_download_record", "import_cancel", "import_confirm", "job_start",
+           "jobs_stopped_fail"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,7 @@ def job_start(*, user, kind: str, params: dict | None = None, files=()) -> Job:
     if kind in (JobKind.IMPORT, JobKind.EXPORT):
         params["scope"] = _scope(user)
     division = (user.scope_code or "") if user is not None else ""
+    preview = kind == JobKind.IMPORT and bool(params.get("dry_run"))  # a dry run first, confirmed later
     with transaction.atomic():
         job = Job.objects.create(kind=kind, user=user, division_code=division, params=params)
         progress_clear(job.pk)  # nothing left from an earlier job of this number (a restored database)
@@ -69,10 +72,70 @@ def job_start(*, user, kind: str, params: dict | None = None, files=()) -> Job:
             xlsx = [n for n in names if n.lower().endswith(".xlsx")]
             job.params["input"] = str(folder / xlsx[0]) if xlsx else str(folder)
             job.save(update_fields=["params"])
-        audit_event_record(user=user, action=f"job.{kind}.start", target=f"job:{job.pk}", division_code=division,
-                           detail={"files": names, **{k: v for k, v in params.items() if k != "input"}})
+        action = "job.import.preview" if preview else f"job.{kind}.start"
+        audit_event_record(user=user, action=action, target=f"job:{job.pk}", division_code=division,
+                           detail={"files": names, **{k: v for k, v in params.items() if k not in ("input", "dry_run")}})
     transaction.on_commit(lambda: _send(job.pk))
     return job
+
+
+class PreviewGone(ValueError):  # noqa: N818 - a state the user meets, not an error of jiuye
+    """The preview was already confirmed or cancelled (a double click, an old tab), or its files are gone."""
+
+
+def _preview_claim(*, user, job: Job, outcome: str) -> dict:
+    """Mark the pending preview ``job`` of ``user`` ``outcome`` ("confirmed", "cancelled"), once:
+    the update holds only while it is still pending, so of two clicks one wins. Returns its params."""
+    if job.user_id != getattr(user, "pk", None) or job.kind != JobKind.IMPORT:
+        raise PermissionDenied
+    params = {**job.params, "preview": outcome}
+    claimed = Job.objects.filter(pk=job.pk, user=user, kind=JobKind.IMPORT, state=JobState.DONE,
+                                 params__preview="pending").update(params=params)
+    if not claimed:
+        raise PreviewGone("这个预览已确认或已取消 / this preview was already confirmed or cancelled")
+    job.params = params
+    return params
+
+
+def import_confirm(*, user, job: Job) -> Job:
+    """Start the import of a preview's stored files (its user only, once): a new import job
+    that takes the files over. Audited on the preview (``job.import.confirm``)."""
+    source = job_dir(job) / "input"
+    scope = _scope(user)  # the user's scope now, as for any import
+    with transaction.atomic():
+        params = _preview_claim(user=user, job=job, outcome="confirmed")
+        if not source.is_dir():  # the claim is rolled back with the exception
+            raise PreviewGone("预览的文件已不存在，请重新上传 / the preview's files are gone: upload them again")
+        real = Job.objects.create(kind=JobKind.IMPORT, user=user, division_code=job.division_code,
+                                  params={"scope": scope, "preview_of": job.pk})
+        progress_clear(real.pk)
+        target = job_dir(real) / "input"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(source), str(target))
+        stored = Path(params["input"])
+        real.params["input"] = str(target / stored.name) if stored != source else str(target)
+        real.save(update_fields=["params"])
+        job.params = {**params, "import": real.pk}
+        Job.objects.filter(pk=job.pk).update(params=job.params)
+        audit_event_record(user=user, action="job.import.confirm", target=f"job:{job.pk}",
+                           division_code=job.division_code, detail={"job": real.pk, "files": _names(target)})
+    transaction.on_commit(lambda: _send(real.pk))
+    return real
+
+
+def import_cancel(*, user, job: Job) -> None:
+    """Discard a preview's stored files (its user only, once); audited (``job.import.cancel``)."""
+    with transaction.atomic():
+        _preview_claim(user=user, job=job, outcome="cancelled")
+        folder = job_dir(job) / "input"
+        names = _names(folder)
+        audit_event_record(user=user, action="job.import.cancel", target=f"job:{job.pk}",
+                           division_code=job.division_code, detail={"files": names})
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
 def _send(job_id: int) -> None:

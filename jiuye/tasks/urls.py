@@ -9,5 +9,7 @@ urlpatterns = [
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/progress/", views.job_progress, name="job_progress"),
+    path("jobs/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
+    path("jobs/<int:pk>/cancel/", views.import_cancel, name="import_cancel"),
     path("jobs/<int:pk>/download/", views.job_download, name="job_download"),
 ]
