@@ -47,7 +47,8 @@ _BLOCK = 1 << 20
 _PROBE_FROM = 1 << 16
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # A piece of a line that is all ASCII and UTF-8 Chinese characters (U+4E00–U+9FFF).
-_UTF8_CHINESE = re.compile(rb"(?:[\x00-\x09\x0b-\x7f]|(?:\xe4[\xb8-\xbf]|[\xe5-\xe9][\x80-\xbf])[\x80-\xbf])*")
+# (Possessive: no backtracking state kept per character of a long line.)
+_UTF8_CHINESE = re.compile(rb"(?:[\x00-\x09\x0b-\x7f]++|(?:\xe4[\xb8-\xbf]|[\xe5-\xe9][\x80-\xbf])[\x80-\xbf])*+")
 
 
 class _NotUtf8(Exception):
