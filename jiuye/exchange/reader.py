@@ -250,14 +250,43 @@ def _csv_records(lines: _CsvLines) -> list[list[str]]:
     return records
 
 
+def _prescan(fh) -> tuple[int | None, int | None]:
+    """One pass over the bytes, at the speed of the disk: the line of the first NUL byte and
+    of the first line that is not UTF-8 (None, None: neither). A file found bad at its end is
+    refused before any of its rows is kept."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines, not_utf8, first = 0, None, True
+    while block := fh.read(_BLOCK):
+        if first and block[:2] in _UTF16_BOMS:
+            return None, None  # the reading says so
+        first = False
+        nul = block.find(b"\x00")
+        if nul >= 0:
+            return lines + block.count(b"\n", 0, nul) + 1, not_utf8
+        if not_utf8 is None:
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                not_utf8 = lines + block.count(b"\n", 0, max(0, exc.start - len(decoder.getstate()[0]))) + 1
+        lines += block.count(b"\n")
+    if not_utf8 is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            not_utf8 = lines + 1
+    return None, not_utf8
+
+
 def read_csv(fh, table: str) -> list[list[str]]:
     """The records of a CSV file (a binary file object), read as a stream: UTF-8 (with or
     without BOM) or GB18030, detected; ``Refused`` at the first thing that makes it unreadable
-    or over a limit. A file that is not UTF-8 is read again from the start as GB18030 (most
-    often its header, line 1, already says so)."""
-    other = None
+    or over a limit. A first pass over the bytes finds a NUL byte and whether the file is
+    UTF-8; the second reads it (as GB18030 if it is not UTF-8)."""
+    nul, other = _prescan(fh)
+    if nul is not None:
+        raise Refused(_nul(table, nul))
     with _field_limit(settings.JIUYE_IMPORT_MAX_CELL_CHARS):
-        for encoding in ("utf-8", "gb18030"):
+        for encoding in ("utf-8", "gb18030") if other is None else ("gb18030",):
             fh.seek(0)
             try:
                 return _csv_records(_CsvLines(fh, table, encoding, other))

@@ -159,8 +159,12 @@ class _Guard:
         self.strings = self.string_chars = self.total_chars = self.elements = 0
         parser = expat.ParserCreate(namespace_separator=" ")
         parser.buffer_text = True
-        parser.StartElementHandler = self.start
-        parser.EndElementHandler = self.end
+        if part_kind(part) == "strings":  # the shared strings' own handlers: fewer tests per element
+            parser.StartElementHandler = self.string_start
+            parser.EndElementHandler = self.string_end
+        else:
+            parser.StartElementHandler = self.start
+            parser.EndElementHandler = self.end
         parser.CharacterDataHandler = self.text
         parser.StartDoctypeDeclHandler = self.doctype
         self.parser = parser
@@ -219,6 +223,21 @@ class _Guard:
                                          f"{self.max_strings}+", self.max_strings, "JIUYE_IMPORT_MAX_XLSX_STRINGS",
                                          *_SPLIT))
             self.in_string, self.string_chars = True, 0
+
+    def string_start(self, name, attrs):
+        if name == _STRING:
+            self.strings += 1
+            if self.strings > self.max_strings:
+                self.start(name, attrs)
+            self.in_string, self.string_chars = True, 0
+        elif name == _TEXT and self.in_string:
+            self.text_of = "string"
+
+    def string_end(self, name):
+        if name == _TEXT:
+            self.text_of = None
+        elif name == _STRING:
+            self.in_string = False
 
     def end(self, name):
         if name == _CELL:
@@ -319,8 +338,19 @@ class BoundedZip(zipfile.ZipFile):
 def _load(path: Path):
     """The workbook, read-only, through a ``BoundedZip``."""
     from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS
 
     class Reader(ExcelReader):
+        def read_strings(self):
+            # The guard alone first, at expat's speed: openpyxl keeps every string it reads, so
+            # a table over the limits is refused before it builds any (not a few KB ahead).
+            part = self.package.find(SHARED_STRINGS)
+            if part is not None:
+                with self.archive.open(part.PartName[1:]) as source:
+                    while source.read(1 << 20):
+                        pass
+            super().read_strings()
+
         def read_worksheets(self):
             for sheet, rel in self.parser.find_sheets():
                 self.archive.titles[rel.target] = sheet.name.strip()
