@@ -371,3 +371,12 @@ CACHES = {
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Bounded reading of every upload (issue 14): a workbook's parts, each checked from the archive's
+# directory and again as it inflates: each worksheet, the shared strings, every other part (styles
+# included); the shared strings' number and characters, counted as they are read.
+JIUYE_IMPORT_MAX_XLSX_SHEET_BYTES = int(os.environ.get("JIUYE_IMPORT_MAX_XLSX_SHEET_BYTES", 512 * 1024 * 1024))
+JIUYE_IMPORT_MAX_XLSX_STRINGS_BYTES = int(os.environ.get("JIUYE_IMPORT_MAX_XLSX_STRINGS_BYTES", 128 * 1024 * 1024))
+JIUYE_IMPORT_MAX_XLSX_PART_BYTES = int(os.environ.get("JIUYE_IMPORT_MAX_XLSX_PART_BYTES", 16 * 1024 * 1024))
+JIUYE_IMPORT_MAX_XLSX_STRINGS = int(os.environ.get("JIUYE_IMPORT_MAX_XLSX_STRINGS", 1_000_000))
+JIUYE_IMPORT_MAX_XLSX_STRING_CHARS = int(os.environ.get("JIUYE_IMPORT_MAX_XLSX_STRING_CHARS", 50_000_000))

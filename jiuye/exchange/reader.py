@@ -6,105 +6,28 @@ number (the header is row 1). Problems that make the input unreadable are
 returned, never raised; a table whose file or sheet cannot be read is returned
 ``unreadable`` (rejected as a whole, so that references into it are folded).
 
-The deployment's limits (settings): the bytes of a file, for a workbook the
-uncompressed size and the compression ratio of each part and of the whole, and for
-every table its rows, its columns and the characters of a cell.
+Every file is read within the deployment's limits (``jiuye.exchange.limits``), as a
+stream that stops at the first excess: a CSV file a block at a time, decoded as it is
+read (never the whole file at once), an over-long cell refused as soon as it is seen; a
+workbook through the fences of ``jiuye.exchange.workbook``.
 """
 
+import codecs
 import csv
 import io
 import re
-import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
 
+from jiuye.exchange.limits import Refused, cell_too_long, file_too_big, too_many_columns, too_many_rows
+from jiuye.exchange.workbook import read_workbook
 from jiuye.registry.rules.parse import RawTable
 from jiuye.registry.rules.problems import Problem
 from jiuye.registry.rules.schema import TABLE_BY_NAME
 
 UTF8_BOM = b"\xef\xbb\xbf"
-# A line of a file that is all ASCII and UTF-8 Chinese characters (U+4E00–U+9FFF), with at
-# least one of them (a UTF-8 BOM may open it: a file pasted in with its own BOM).
-_UTF8_CHINESE_LINE = re.compile(
-    rb"^(?:\xef\xbb\xbf)?[\x00-\x09\x0b-\x7f]*"
-    rb"(?:(?:\xe4[\xb8-\xbf]|[\xe5-\xe9][\x80-\xbf])[\x80-\xbf][\x00-\x09\x0b-\x7f]*)+$",
-    re.MULTILINE,
-)
-# A workbook part smaller than this is not held to the compression ratio (small XML parts
-# compress well without being bombs).
-_RATIO_FLOOR = 1024 * 1024
-
-
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
-
-
-def decode_csv(data: bytes) -> tuple[str | None, Problem | None]:
-    """The text of a CSV file, UTF-8 (with or without BOM) or GB18030, or why it cannot be
-    read (a ``Problem`` without table): neither encoding, a mix of both, a NUL byte."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return None, Problem(
-            "", None, None,
-            "文件是 UTF-16（“Unicode 文本”）编码，既不是 UTF-8 也不是 GB18030：请另存为“CSV UTF-8” / the file is"
-            " UTF-16 (\"Unicode text\"), neither UTF-8 nor GB18030: save it as \"CSV UTF-8\"", "unreadable_file")
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        line = _line_of(data, nul)
-        return None, Problem(
-            "", None, None,
-            f"文件第 {line} 行含有空字节（NUL），不是 CSV 文本：请另存为“CSV UTF-8” / the file holds a NUL byte"
-            f" (line {line}), so it is not CSV text: save it as \"CSV UTF-8\"", "nul_byte")
-    body = data[3:] if data.startswith(UTF8_BOM) else data
-    try:
-        return body.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        other = _line_of(body, exc.start)
-    mixed = _UTF8_CHINESE_LINE.search(body)
-    if mixed:
-        line = _line_of(body, mixed.start())
-        return None, Problem(
-            "", None, None,
-            f"文件混用了两种编码：第 {line} 行是 UTF-8，第 {other} 行不是（两个文件拼在了一起？），按 GB18030 读取会把 "
-            f"UTF-8 的字变成别的字。请把整个文件另存为同一种编码（建议“CSV UTF-8”） / the file mixes two encodings:"
-            f" line {line} is UTF-8, line {other} is not (two files pasted together?); read as GB18030 the UTF-8"
-            " characters would become other characters. Save the whole file in one encoding (\"CSV UTF-8\" preferred)",
-            "mixed_encoding")
-    try:
-        return body.decode("gb18030"), None
-    except UnicodeDecodeError:
-        return None, Problem(
-            "", None, None,
-            "文件既不是 UTF-8 也不是 GB18030 编码：请另存为“CSV UTF-8” / file is neither UTF-8 nor GB18030:"
-            " save it as \"CSV UTF-8\"", "unreadable_file")
-
-
-_CURES = {
-    "行数": ("请把文件拆成几个再分别导入", "split the file and import the parts one by one"),
-    "列数": ("请删去不属于该表的列", "remove the columns that are not the table's"),
-    "单元格字符数": ("请缩短过长的单元格", "shorten the cell"),
-}
-
-
-def _over_limit(name: str, what_zh: str, what_en: str, found, limit: int) -> Problem:
-    cure_zh, cure_en = _CURES[what_zh]
-    return Problem(name, None, None,
-                   f"{what_zh}超过本系统的限制（{found} > {limit}），{cure_zh} / {what_en} over this deployment's limit"
-                   f" ({found} > {limit}): {cure_en}", "over_limit")
-
-
-def _check_table_limits(name: str, headers: list, records: list, problems: list[Problem]) -> bool:
-    """Rows and columns of a CSV table as read (the length of its cells is the csv reader's)."""
-    max_rows, max_columns = settings.JIUYE_IMPORT_MAX_ROWS, settings.JIUYE_IMPORT_MAX_COLUMNS
-    if len(records) > max_rows:
-        problems.append(_over_limit(name, "行数", "the number of rows", len(records), max_rows))
-        return False
-    width = max(len(headers), max(map(len, records), default=0))
-    if width > max_columns:
-        problems.append(_over_limit(name, "列数", "the number of columns", width, max_columns))
-        return False
-    return True
 
 
 @contextmanager
@@ -117,6 +40,276 @@ def _field_limit(limit: int):
         csv.field_size_limit(previous)
 
 
+# CSV: read a block at a time, decoded as it is read, never the whole file at once.
+_BLOCK = 1 << 20
+# A line longer than this (characters) is looked into before it is complete, and again each
+# time it doubles: a cell or a row over the limits is refused before the rest is read.
+_PROBE_FROM = 1 << 16
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# A piece of a line that is all ASCII and UTF-8 Chinese characters (U+4E00–U+9FFF).
+# (Possessive: no backtracking state kept per character of a long line.)
+_UTF8_CHINESE = re.compile(rb"(?:[\x00-\x09\x0b-\x7f]++|(?:\xe4[\xb8-\xbf]|[\xe5-\xe9][\x80-\xbf])[\x80-\xbf])*+")
+
+
+class _NotUtf8(Exception):
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+def _utf16(table: str) -> Problem:
+    return Problem(
+        table, None, None,
+        "文件是 UTF-16（“Unicode 文本”）编码，既不是 UTF-8 也不是 GB18030：请另存为“CSV UTF-8” / the file is"
+        " UTF-16 (\"Unicode text\"), neither UTF-8 nor GB18030: save it as \"CSV UTF-8\"", "unreadable_file")
+
+
+def _nul(table: str, line: int) -> Problem:
+    return Problem(
+        table, None, None,
+        f"文件第 {line} 行含有空字节（NUL），不是 CSV 文本：请另存为“CSV UTF-8” / the file holds a NUL byte"
+        f" (line {line}), so it is not CSV text: save it as \"CSV UTF-8\"", "nul_byte")
+
+
+def _mixed(table: str, line: int, other: int) -> Problem:
+    return Problem(
+        table, None, None,
+        f"文件混用了两种编码：第 {line} 行是 UTF-8，第 {other} 行不是（两个文件拼在了一起？），按 GB18030 读取会把 "
+        f"UTF-8 的字变成别的字。请把整个文件另存为同一种编码（建议“CSV UTF-8”） / the file mixes two encodings:"
+        f" line {line} is UTF-8, line {other} is not (two files pasted together?); read as GB18030 the UTF-8"
+        " characters would become other characters. Save the whole file in one encoding (\"CSV UTF-8\" preferred)",
+        "mixed_encoding")
+
+
+def _neither(table: str) -> Problem:
+    return Problem(
+        table, None, None,
+        "文件既不是 UTF-8 也不是 GB18030 编码：请另存为“CSV UTF-8” / file is neither UTF-8 nor GB18030:"
+        " save it as \"CSV UTF-8\"", "unreadable_file")
+
+
+def _open_sequence(data: bytes) -> int:
+    """How many bytes at the end of ``data`` open a UTF-8 sequence that it does not finish."""
+    for back in range(1, min(3, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return 0
+        if byte >= 0xC0:
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return back if need > back else 0
+    return 0
+
+
+class _CsvLines:
+    """The lines of a CSV file as text (each with its line break), for ``csv.reader``: read a
+    block at a time and decoded in ``encoding`` as they come. Raises ``Refused`` at the first
+    NUL byte, UTF-16 mark, mixed encoding, undecodable line, or long line already holding a
+    cell or more columns over the limits; ``_NotUtf8`` (line) if read as UTF-8 a line is not."""
+
+    def __init__(self, fh, table: str, encoding: str, other_line: int | None = None):
+        self.fh, self.table, self.encoding, self.other_line = fh, table, encoding, other_line
+        self.number = 0  # the line being read (1 = the first)
+        self.record_start = True  # whether the next line opens a record (the reader's loop says)
+        self.first_utf8_line = None  # read as UTF-8: the first line of ASCII and UTF-8 Chinese only
+
+    def _blocks(self):
+        first = True
+        while True:
+            block = self.fh.read(_BLOCK)
+            if block.endswith(b"\r"):  # never part a CR LF between two blocks
+                block += self.fh.read(1)
+            if first:
+                if block[:2] in _UTF16_BOMS:
+                    raise Refused(_utf16(self.table))
+                if block.startswith(UTF8_BOM):
+                    block = block[3:]
+                first = False
+            if not block:
+                return
+            yield block
+
+    def __iter__(self):
+        utf8 = self.encoding == "utf-8"
+        decoder = codecs.getincrementaldecoder(self.encoding)()
+        pieces: list[str] = []
+        length, probe_at = 0, _PROBE_FROM
+        carry, clean, chinese, line_start = b"", True, False, True
+        self.number = 1
+        pending = broken = False
+        for block in self._blocks():
+            for piece in block.splitlines(keepends=True):
+                done = piece.endswith((b"\n", b"\r"))
+                pending = not done
+                if b"\x00" in piece:
+                    raise Refused(_nul(self.table, self.number))
+                if clean and (not utf8 or self.first_utf8_line is None):
+                    body = carry + piece
+                    if done:
+                        body, carry = body.rstrip(b"\r\n"), b""
+                    else:
+                        cut = len(body) - _open_sequence(body)
+                        body, carry = body[:cut], body[cut:]
+                    if line_start and body.startswith(UTF8_BOM):
+                        body = body[3:]
+                    if _UTF8_CHINESE.fullmatch(body) is None:
+                        clean = False
+                    elif not body.isascii():
+                        chinese = True
+                line_start = False
+                try:
+                    text = "" if broken else decoder.decode(piece, final=done)
+                except UnicodeDecodeError:
+                    self._undecodable()
+                    # Not GB18030 either; but a UTF-8 line further on makes it a mixed file.
+                    broken, text = True, ""
+                if not done:
+                    if broken:
+                        continue
+                    pieces.append(text)
+                    length += len(text)
+                    if length >= probe_at:
+                        self._probe("".join(pieces))
+                        probe_at = 2 * length
+                    continue
+                line = "".join(pieces) + text if pieces else text
+                self._line_read(clean and chinese)
+                pieces, length, probe_at = [], 0, _PROBE_FROM
+                carry, clean, chinese, line_start = b"", True, False, True
+                if not broken:
+                    self.record_start = False
+                    yield line
+                self.number += 1
+        if pending:  # the last line, without a line break
+            try:
+                text = "" if broken else decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self._undecodable()
+                broken = True
+            if carry:
+                clean = False
+            self._line_read(clean and chinese)
+            if not broken:
+                self.record_start = False
+                yield "".join(pieces) + text
+        if broken:
+            raise Refused(_neither(self.table))
+
+    def _undecodable(self):
+        """A line that does not decode: as UTF-8, the file is GB18030 or mixed."""
+        if self.encoding != "utf-8":
+            return
+        if self.first_utf8_line is not None:
+            raise Refused(_mixed(self.table, self.first_utf8_line, self.number))
+        raise _NotUtf8(self.number)
+
+    def _line_read(self, utf8_chinese: bool) -> None:
+        if not utf8_chinese:
+            return
+        if self.encoding == "utf-8":
+            if self.first_utf8_line is None:
+                self.first_utf8_line = self.number
+        else:
+            raise Refused(_mixed(self.table, self.number, self.other_line))
+
+    def _probe(self, text: str) -> None:
+        """A long line not yet complete: refused if what is read of it already holds a cell or
+        more columns over the limits (the field limit is the cell limit, set by the caller)."""
+        probe = text if self.record_start else '"' + text  # a line that goes on with a quoted cell
+        try:
+            fields = next(csv.reader([probe]), [])
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise Refused(cell_too_long(self.table, f"第 {self.number} 行", f"on line {self.number}",
+                                               f"{settings.JIUYE_IMPORT_MAX_CELL_CHARS}+")) from None
+            return
+        if len(fields) > settings.JIUYE_IMPORT_MAX_COLUMNS:
+            raise Refused(too_many_columns(self.table, f"第 {self.number} 行", f"of line {self.number}",
+                                              f"{len(fields)}+"))
+
+
+def _csv_records(lines: _CsvLines) -> list[list[str]]:
+    """The records of a CSV file (the header first), refused at the first excess."""
+    max_rows, max_columns = settings.JIUYE_IMPORT_MAX_ROWS, settings.JIUYE_IMPORT_MAX_COLUMNS
+    table = lines.table
+    records = []
+    try:
+        for record in csv.reader(lines):
+            lines.record_start = True
+            if len(record) > max_columns:
+                raise Refused(too_many_columns(table, f"第 {lines.number} 行", f"of line {lines.number}",
+                                                  len(record)))
+            records.append(record)
+            if len(records) - 1 > max_rows:
+                raise Refused(too_many_rows(table, f"{max_rows}+"))
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise Refused(cell_too_long(table, f"第 {lines.number} 行", f"on line {lines.number}",
+                                           f"{settings.JIUYE_IMPORT_MAX_CELL_CHARS}+")) from None
+        raise Refused(Problem(table, None, None, f"CSV 格式错误（第 {lines.number} 行）/ malformed CSV (line"
+                                                 f" {lines.number}): {exc}", "unreadable_file")) from None
+    return records
+
+
+def _prescan(fh) -> tuple[int | None, int | None]:
+    """One pass over the bytes, at the speed of the disk: the line of the first NUL byte and
+    of the first line that is not UTF-8 (None, None: neither). A file found bad at its end is
+    refused before any of its rows is kept."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines, not_utf8, first = 0, None, True
+    while block := fh.read(_BLOCK):
+        if first and block[:2] in _UTF16_BOMS:
+            return None, None  # the reading says so
+        first = False
+        nul = block.find(b"\x00")
+        if nul >= 0:
+            return lines + block.count(b"\n", 0, nul) + 1, not_utf8
+        if not_utf8 is None:
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                not_utf8 = lines + block.count(b"\n", 0, max(0, exc.start - len(decoder.getstate()[0]))) + 1
+        lines += block.count(b"\n")
+    if not_utf8 is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            not_utf8 = lines + 1
+    return None, not_utf8
+
+
+def read_csv(fh, table: str) -> list[list[str]]:
+    """The records of a CSV file (a binary file object), read as a stream: UTF-8 (with or
+    without BOM) or GB18030, detected; ``Refused`` at the first thing that makes it unreadable
+    or over a limit. A first pass over the bytes finds a NUL byte and whether the file is
+    UTF-8; the second reads it (as GB18030 if it is not UTF-8)."""
+    nul, other = _prescan(fh)
+    if nul is not None:
+        raise Refused(_nul(table, nul))
+    with _field_limit(settings.JIUYE_IMPORT_MAX_CELL_CHARS):
+        for encoding in ("utf-8", "gb18030") if other is None else ("gb18030",):
+            fh.seek(0)
+            try:
+                return _csv_records(_CsvLines(fh, table, encoding, other))
+            except _NotUtf8 as exc:
+                other = exc.line
+    raise AssertionError("unreachable")  # GB18030 never raises _NotUtf8
+
+
+def decode_csv(data: bytes) -> tuple[str | None, Problem | None]:
+    """The text of a CSV file, UTF-8 (with or without BOM) or GB18030, or why it cannot be
+    read (a ``Problem`` without table): neither encoding, a mix of both, a NUL byte."""
+    other = None
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            with _field_limit(settings.JIUYE_IMPORT_MAX_CELL_CHARS):
+                return "".join(_CsvLines(io.BytesIO(data), "", encoding, other)), None
+        except _NotUtf8 as exc:
+            other = exc.line
+        except Refused as exc:
+            return None, exc.problem
+    raise AssertionError("unreachable")
+
+
 def _unreadable(name: str, source: str) -> RawTable:
     return RawTable(name, source, [], unreadable=True)
 
@@ -124,128 +317,19 @@ def _unreadable(name: str, source: str) -> RawTable:
 def _csv_table(name: str, path: Path, problems: list[Problem]) -> RawTable:
     size = path.stat().st_size
     if size > settings.JIUYE_IMPORT_MAX_FILE_BYTES:
-        problems.append(Problem(name, None, None, f"文件超过大小限制 / file exceeds the size limit ({size} bytes)",
-                                "over_limit"))
+        problems.append(file_too_big(name, size))
         return _unreadable(name, path.name)
-    text, problem = decode_csv(path.read_bytes())
-    if text is None:
-        problem.table = name
-        problems.append(problem)
-        return _unreadable(name, path.name)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    max_chars = settings.JIUYE_IMPORT_MAX_CELL_CHARS
     try:
-        with _field_limit(max_chars):
-            records = list(reader)
-    except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            problems.append(_over_limit(name, "单元格字符数", "the characters of a cell", f"{max_chars}+", max_chars))
-        else:
-            problems.append(Problem(name, None, None, f"CSV 格式错误 / malformed CSV: {exc}", "unreadable_file"))
+        with path.open("rb") as fh:
+            records = read_csv(fh, name)
+    except Refused as exc:
+        problems.append(exc.problem)
         return _unreadable(name, path.name)
     if not records:
         return RawTable(name, path.name, [])
-    headers = [h.strip() for h in records[0]]
-    if not _check_table_limits(name, headers, records[1:], problems):
-        return _unreadable(name, path.name)
-    table = RawTable(name, path.name, headers)
+    table = RawTable(name, path.name, [h.strip() for h in records[0]])
     table.rows = list(enumerate(records[1:], start=2))  # (spreadsheet row number, cells)
     return table
-
-
-def _xlsx_check_bomb(path: Path, problems: list[Problem]) -> bool:
-    size = path.stat().st_size
-    if size > settings.JIUYE_IMPORT_MAX_FILE_BYTES:
-        problems.append(Problem("-", None, None, f"文件超过大小限制 / file exceeds the size limit ({size} bytes)",
-                                "over_limit"))
-        return False
-    try:
-        with zipfile.ZipFile(path) as archive:
-            parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
-        problems.append(Problem("-", None, None, "不是有效的 .xlsx 工作簿 / not a valid .xlsx workbook",
-                                "unreadable_file"))
-        return False
-    limit, ratio = settings.JIUYE_IMPORT_MAX_XLSX_UNCOMPRESSED, settings.JIUYE_IMPORT_MAX_XLSX_RATIO
-    total = sum(info.file_size for info in parts)
-    # Each part on its own as well as the whole: padding with incompressible data keeps the
-    # overall ratio low, not the ratio of the part that inflates.
-    bomb = total > limit or total > max(size, 1) * ratio or any(
-        info.file_size > limit or (info.file_size > _RATIO_FLOOR and info.file_size > max(info.compress_size, 1) * ratio)
-        for info in parts)
-    if bomb:
-        problems.append(
-            Problem(
-                "-",
-                None,
-                None,
-                f"工作簿解压后过大（疑似压缩炸弹）/ workbook expands too much (zip bomb?): {total} bytes",
-                "over_limit",
-            )
-        )
-        return False
-    return True
-
-
-def _xlsx_tables(path: Path, problems: list[Problem]) -> list[RawTable]:
-    if not _xlsx_check_bomb(path, problems):
-        return []
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        problems.append(Problem("-", None, None, f"不是有效的 .xlsx 工作簿 / not a valid .xlsx workbook: {exc}",
-                                "unreadable_file"))
-        return []
-    max_rows, max_columns = settings.JIUYE_IMPORT_MAX_ROWS, settings.JIUYE_IMPORT_MAX_COLUMNS
-    max_chars = settings.JIUYE_IMPORT_MAX_CELL_CHARS
-    tables = []
-    try:
-        for sheet in workbook.worksheets:
-            name = sheet.title.strip()
-            if name not in TABLE_BY_NAME:
-                problems.append(Problem(name, None, None, "工作表名称不是台账表名 / sheet is not named after a table",
-                                        "not_a_table"))
-                continue
-            source = f"{path.name}:{name}"
-            # Cells beyond the last column allowed are not read: a sheet formatted to its
-            # last column (XFD) would otherwise give 16,384 cells a row. (openpyxl pads every
-            # row to ``max_col``: it is never more than the sheet's own width.)
-            width = sheet.max_column
-            limit = {} if width is None else {"max_col": min(width, max_columns + 1)}
-            rows = sheet.iter_rows(values_only=True, **limit)
-            header = list(next(rows, None) or [])
-            while header and header[-1] is None:
-                header.pop()
-            if len(header) > max_columns:
-                problems.append(_over_limit(name, "列数", "the number of columns", len(header), max_columns))
-                tables.append(_unreadable(name, source))
-                continue
-            table = RawTable(name, source, [_header(h) for h in header])
-            for number, values in enumerate(rows, start=2):
-                if number - 1 > max_rows:
-                    problems.append(_over_limit(name, "行数", "the number of rows", f"{max_rows}+", max_rows))
-                    table = _unreadable(name, source)
-                    break
-                if any(type(v) is str and len(v) > max_chars for v in values):
-                    longest = max(len(v) for v in values if type(v) is str)
-                    problems.append(_over_limit(name, "单元格字符数", "the characters of a cell", longest, max_chars))
-                    table = _unreadable(name, source)
-                    break
-                table.rows.append((number, list(values)))
-            tables.append(table)
-    except Exception as exc:  # noqa: BLE001 - a sheet openpyxl cannot read (bad XML or strings)
-        problems.append(Problem("-", None, None, f"不是有效的 .xlsx 工作簿 / not a valid .xlsx workbook: {exc!r}",
-                                "unreadable_file"))
-        return []
-    finally:
-        workbook.close()
-    return tables
-
-
-def _header(value) -> str:
-    return "" if value is None else str(value).strip()
 
 
 def read_input(path: Path) -> tuple[list[RawTable], list[Problem]]:
@@ -263,7 +347,7 @@ def read_input(path: Path) -> tuple[list[RawTable], list[Problem]]:
                 continue
             tables.append(_csv_table(name, file, problems))
     elif path.is_file() and path.suffix.lower() == ".xlsx":
-        tables = _xlsx_tables(path, problems)
+        tables = read_workbook(path, problems)
     elif path.exists():
         problems.append(Problem("-", None, None, "输入须为 CSV 文件夹或 .xlsx 工作簿 / input must be a folder of CSV files or an .xlsx workbook",
                                 "unreadable_file"))

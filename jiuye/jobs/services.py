@@ -25,7 +25,7 @@ from jiuye.jobs.creditcode import credit_code_valid
 from jiuye.jobs.occupations import classification, normalize_code, normalize_text, resolve_codes
 from jiuye.registry import models as m
 from jiuye.registry import vocab
-from jiuye.registry.rules.parse import CellError, parse_int
+from jiuye.registry.rules.parse import INT_RANGE, CellError, parse_int
 from jiuye.registry.rules.problems import Problem
 from jiuye.registry.services import (
     BLANK,
@@ -105,8 +105,10 @@ class _Form:
             if required:
                 self.fail(column, BLANK)
             return None
-        if number < minimum or (maximum is not None and number > maximum):
-            bound = f"{minimum}–{maximum}" if maximum is not None else f"≥ {minimum}"
+        if maximum is None:  # what an integer column stores (PostgreSQL integer)
+            maximum = INT_RANGE[1]
+        if number < minimum or number > maximum:
+            bound = f"{minimum}–{maximum}"
             self.fail(column, f"超出范围 / out of range ({bound}): {number}")
             return None
         return number

@@ -40,6 +40,10 @@ _DATE_TIME_RE = re.compile(
     r"^\d{4}(?:([-/.])\d{1,2}\1\d{1,2}|年\d{1,2}月\d{1,2}日)[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", re.ASCII
 )
 _INT_RE = re.compile(r"^[+-]?\d+$", re.ASCII)
+# What the database can store of an integer column (PostgreSQL smallint for 年度, integer for the
+# others; SQLite the same through Django's checks): a value outside is refused, never a database error.
+INT_RANGES = {"年度": (0, 32767)}
+INT_RANGE = (-(2**31), 2**31 - 1)
 _CODE_RE = re.compile(r"^\d{12}$", re.ASCII)
 # A long number as a spreadsheet shows it (5.00118E+17), typed or saved as text.
 _SCIENTIFIC_RE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$", re.ASCII)
@@ -209,6 +213,15 @@ def parse_date(raw) -> dt.date | None:
     return _date_text(text)
 
 
+def int_in_range(name: str, value: int | None) -> int | None:
+    low, high = INT_RANGES.get(name, INT_RANGE)
+    if value is not None and not low <= value <= high:
+        shown = str(value) if len(str(value)) <= 20 else f"{str(value)[:20]}…"
+        raise CellError(f"整数超出可保存的范围（{low} 至 {high}）/ integer outside the range that can be stored"
+                        f" ({low} to {high}): {shown}", "bad_integer")
+    return value
+
+
 def parse_int(raw) -> int | None:
     if isinstance(raw, bool):
         raise CellError(f"不是整数 / not an integer: {raw!r}", "bad_integer")
@@ -224,6 +237,8 @@ def parse_int(raw) -> int | None:
     mapped = unescape(ascii_forms(text))
     if not _INT_RE.match(mapped):
         raise CellError(f"不是整数 / not an integer: {text!r}", "bad_integer")
+    if len(mapped) > 20:  # past any column's range (and past int()'s 4,300 digits)
+        return int(mapped[:21])
     return int(mapped)
 
 
@@ -264,7 +279,7 @@ def parse_cell(column, raw):
     if kind == "date":
         return parse_date(raw)
     if kind == "int":
-        return parse_int(raw)
+        return int_in_range(column.name, parse_int(raw))
     name = column.name
     if type(raw) is str:
         text = trim(raw)
@@ -385,9 +400,12 @@ def _parse_column(column, cells: list) -> list | None:
         elif kind == "date":  # each distinct text parsed once; a blank is None
             values = list(map({t: _date_text(t) for t in set(texts) if t}.get, texts))
         elif kind == "int":
-            if not all(_INT_RE.match(t) for t in texts if t):
+            if not all(_INT_RE.match(t) and len(t) <= 11 for t in texts if t):
                 return None
             values = [int(t) if t else None for t in texts]
+            low, high = INT_RANGES.get(name, INT_RANGE)
+            if any(v is not None and not low <= v <= high for v in values):
+                return None
         else:  # each distinct cell parsed once
             values = list(map({c: parse_cell(column, c) for c in set(cells)}.__getitem__, cells))
     except CellError:
