@@ -70,3 +70,61 @@ def _sqlite_value(value):
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+# PostgreSQL, a table still empty receiving at least this many rows: its secondary indexes,
+# unique and foreign-key constraints are dropped before the rows go in and made again right
+# after (one sort per index, one join per foreign key) instead of being kept up row by row
+# (bench/README.md, "Where the import's time goes"). All inside the import's transaction:
+# a failure rolls the drops back with the rows.
+DEFER_INDEXES_ROWS = 10_000
+
+
+class DeferredIndexes:
+    """``drop(models)`` at the start of the writing, ``restore(model)`` once a model's rows are in
+    (``restore_all`` for whatever is left)."""
+
+    def __init__(self):
+        self.pending: dict[str, list[str]] = {}
+
+    def drop(self, models) -> None:
+        if connection.vendor != "postgresql":
+            return
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for model in models:
+                table = model._meta.db_table
+                if model.objects.exists():
+                    continue
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                    " WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC, conname",
+                    [table])
+                constraints = cursor.fetchall()
+                cursor.execute(
+                    "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i"
+                    " WHERE indrelid = %s::regclass AND NOT indisprimary AND NOT EXISTS"
+                    " (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)"
+                    " ORDER BY 1", [table])
+                indexes = cursor.fetchall()
+                restore = [definition for _, definition in indexes]
+                restore += [f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}"
+                            for name, definition in constraints]
+                for name, _ in constraints:
+                    cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
+                for name, _ in indexes:
+                    cursor.execute(f"DROP INDEX {name}")  # regclass text: already quoted as needed
+                self.pending[table] = restore
+
+    def restore(self, model) -> None:
+        statements = self.pending.pop(model._meta.db_table, None)
+        if statements:
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
+
+    def restore_all(self) -> None:
+        with connection.cursor() as cursor:
+            for table in list(self.pending):
+                for sql in self.pending.pop(table):
+                    cursor.execute(sql)

@@ -20,7 +20,7 @@ from django.db import transaction
 
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
-from jiuye.exchange.bulk import insert_columns
+from jiuye.exchange.bulk import DEFER_INDEXES_ROWS, DeferredIndexes, insert_columns
 from jiuye.exchange.reader import read_input
 from jiuye.registry import models as m
 from jiuye.registry.crypto import lookup_hash_column, phone_hash_column
@@ -137,6 +137,9 @@ class _Importer(RegisterChecks):
     def write(self) -> dict:
         counts = {}
         self.written, self.to_write = 0, sum(len(t.rows) for t in self.parsed.values())
+        deferred = DeferredIndexes()
+        if not self.dry_run:
+            deferred.drop([MODELS[t] for t in MODELS if len(self.rows(t)) >= DEFER_INDEXES_ROWS])
         for table in ("社区", "家庭", "人员", *CHILDREN, *WHOLE_ROW):
             self.report(table)
             if table == "社区":
@@ -147,10 +150,26 @@ class _Importer(RegisterChecks):
                 counts[table] = self.write_child(table)
             else:
                 counts[table] = self.write_whole_rows(table)
+            if table in MODELS:
+                deferred.restore(MODELS[table])
             self.written += len(self.rows(table))
+            if not self.dry_run:
+                self.release(table)
+        deferred.restore_all()
         if not self.dry_run:
             self.progress("已写入，提交中 / written, committing", done=self.written, total=self.to_write)
         return {t: c for t, c in counts.items() if t in self.parsed}
+
+    def release(self, table: str) -> None:
+        """A table written: its parsed rows, and what the checks kept of them, are not needed
+        again (a large register is not held whole until the end)."""
+        parsed = self.parsed.get(table)
+        if parsed is not None:
+            parsed.rows = []
+        if table == "家庭":
+            self.input_households = {}
+        elif table == "人员":
+            self.effective_persons = {}
 
     def preview(self, counts: dict) -> dict:
         return {t: {"added": c["added"], "changed": c["changed"],

@@ -98,17 +98,9 @@ def lookup_hash(value: str) -> str:
 
 def lookup_hash_column(values) -> list[str]:
     """``lookup_hash`` of each value (a bulk import), the key object made once."""
-    base = _hasher(settings.FIELD_KEY)
-    out = []
-    append = out.append
-    for value in values:
-        if not value:
-            append("")
-            continue
-        h = base.copy()
-        h.update(value.encode())
-        append(h.hexdigest()[:32])
-    return out
+    _, key = _keys(settings.FIELD_KEY)
+    digest = hmac.digest
+    return [digest(key, value.encode(), "sha256").hex()[:32] if value else "" for value in values]
 
 
 def phone_digits(value: str) -> str:
