@@ -12,7 +12,9 @@ many rows would be added, changed and left as they are, with a sample of the cha
 """
 
 import datetime as dt
+import gc
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +36,7 @@ from jiuye.registry.rules.mapping import (
     row_hash,
     to_model_column,
 )
-from jiuye.registry.rules.parse import ParsedTable, gc_paused, parse_tables
+from jiuye.registry.rules.parse import ParsedTable, parse_tables
 from jiuye.registry.rules.problems import Problem
 from jiuye.registry.rules.schema import COMPUTED_INDICATORS, REFERENCES, TABLE_BY_NAME, TABLES
 
@@ -408,7 +410,20 @@ def _rejected_whole(parsed: dict[str, ParsedTable], problems: list[Problem]) -> 
                 parsed[target] = ParsedTable(TABLE_BY_NAME[target], (), [], "", rejected=True)
 
 
-@gc_paused()  # millions of objects and no cycles: no collection walks them on the way
+@contextmanager
+def _unfreezing_gc():
+    """``gc.freeze()`` after the parse keeps the millions of parsed objects (no cycles among
+    them) out of every collection the checks and the writing trigger; they are handed back
+    to the collector at the end. Collection itself goes on (other threads of a worker or a
+    server make garbage meanwhile: disabling it for the whole import would keep their
+    cursors alive)."""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@_unfreezing_gc()
 def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = None, dry_run: bool = False,
                   today: dt.date | None = None) -> ImportResult:
     """Import an exchange-format folder or workbook; nothing is written if any row is bad.
@@ -424,6 +439,7 @@ def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = N
     result = ImportResult(dry_run=dry_run)
     raw_tables, result.problems = read_input(path)
     parsed = parse_tables(raw_tables, result.problems, result.notices, today=today)
+    gc.freeze()  # the parsed register out of the collector's sight until the end (_unfreezing_gc)
     _rejected_whole(parsed, result.problems)
     if progress:
         rows = sum(len(t.rows) for t in parsed.values())
