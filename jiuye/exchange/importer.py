@@ -439,6 +439,7 @@ def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = N
     result = ImportResult(dry_run=dry_run)
     raw_tables, result.problems = read_input(path)
     parsed = parse_tables(raw_tables, result.problems, result.notices, today=today)
+    gc.collect()  # what is garbage now is collected, not frozen with the rest
     gc.freeze()  # the parsed register out of the collector's sight until the end (_unfreezing_gc)
     _rejected_whole(parsed, result.problems)
     if progress:
