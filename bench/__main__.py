@@ -149,7 +149,8 @@ def main() -> None:
                 step("migrate", url)
                 say(f"{db} {persons:,}: importing")
                 imported = step("import", url, str(folder))
-                r.update(import_s=imported["seconds"], rows=imported["rows"], import_peak_mb=imported["peak_mb"],
+                r.update(import_s=imported["seconds"], import_cpu_s=imported.get("cpu_s"), rows=imported["rows"],
+                         import_peak_mb=imported["peak_mb"],
                          analyze_s=step("analyze", url)["seconds"])
             elif {"evaluate", "matching", "load"} & set(only):
                 if not database_exists(db, persons):
@@ -231,6 +232,8 @@ def _ratio(r: dict, a: str, b: str):
 # (label, how to get it from a run, format, grows with the data: shown in the growth column)
 FIGURES = [
     ("**import** of the whole register: s", lambda r: _get(r, "import_s"), "{:,.1f}", True),
+    ("import: CPU s of the importing process (the machine's load aside)", lambda r: _get(r, "import_cpu_s"),
+     "{:,.1f}", True),
     ("import: rows/s (all tables)", lambda r: _ratio(r, "rows", "import_s"), "{:,.0f}", False),
     ("import: peak MB", lambda r: _get(r, "import_peak_mb"), "{:,.0f}", True),
     ("then `ANALYZE` (planner statistics): s", lambda r: _get(r, "analyze_s"), "{:,.1f}", True),

@@ -33,13 +33,14 @@ def main(name: str, *args: str) -> dict:
         from jiuye.exchange.importer import ledger_import
         from jiuye.registry.models import Person
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = ledger_import(path=Path(args[0]))
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         if not result.ok:
             raise SystemExit("\n".join(p.line() for p in result.problems[:20]))
         rows = sum(c["added"] for c in result.counts.values())
-        return {"seconds": seconds, "rows": rows, "persons": Person.objects.count(), "peak_mb": peak_mb()}
+        return {"seconds": seconds, "cpu_s": cpu, "rows": rows, "persons": Person.objects.count(),
+                "peak_mb": peak_mb()}
     if name == "analyze":  # fresh planner statistics, as autovacuum would gather after a bulk load
         t0 = time.perf_counter()
         with connection.cursor() as cursor:

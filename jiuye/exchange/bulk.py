@@ -1,61 +1,130 @@
 """Fast inserts for bulk imports: PostgreSQL's COPY, SQLite's executemany.
 
-Rows are dicts of model field attnames (``person_id``, ``start`` …); missing
-fields take the field's default; encrypted fields are encrypted here, as a save would. No model instances and no signals: a bulk import
-is audited as one event, not as a history row per record.
+Rows are given column by column (``insert_columns``: model field attname -> list of
+values, one per row) or as dicts of attnames (``insert_rows``: ``person_id``, ``start`` …);
+missing fields take the field's default; encrypted fields are encrypted here, as a save
+would, one column at a time. No model instances and no signals: a bulk import is audited
+as one event, not as a history row per record.
 """
 
 import datetime as dt
 from collections.abc import Iterable
+from itertools import repeat
 
 from django.db import connection
+
+from jiuye.registry.crypto import encrypt_column
+
+BATCH = 5000
 
 
 def _columns(model):
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
-def insert_rows(model, rows: Iterable[dict]) -> int:
+def insert_columns(model, columns: dict[str, list], count: int) -> int:
+    """Insert ``count`` rows given as ``columns`` (attname -> values). The lists are not changed."""
+    if not count:
+        return 0
     fields = _columns(model)
-    defaults = [f.get_default() for f in fields]
-    attnames = [f.attname for f in fields]
-    encrypted = [i for i, f in enumerate(fields) if getattr(f, "encrypted", False)]
-    if encrypted:
-        rows = _encrypting(rows, [(attnames[i], fields[i]) for i in encrypted])
+    values = []
+    for f in fields:
+        column = columns.get(f.attname)
+        if column is None:
+            column = [f.get_default()] * count
+        elif len(column) != count:
+            raise ValueError(f"{f.attname}: {len(column)} values for {count} rows")
+        if getattr(f, "encrypted", False):
+            column = encrypt_column(column, f.context)
+        values.append(column)
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     column_list = ", ".join(qn(f.column) for f in fields)
-    count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(list(map(row.get, attnames, defaults)))  # map: a third faster than a loop
-                    count += 1
+                write = copy.write_row
+                for row in zip(*values, strict=True):
+                    write(row)
             return count
+        values = [list(map(_sqlite_value, v)) if _has_dates(v) else v for v in values]
         sql = f"INSERT INTO {table} ({column_list}) VALUES ({', '.join(['%s'] * len(fields))})"
-        batch = []
-        for row in rows:
-            batch.append(tuple(map(_sqlite_value, map(row.get, attnames, defaults))))
-            if len(batch) >= 5000:
-                cursor.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
-            count += len(batch)
+        for start in range(0, count, BATCH):
+            cursor.executemany(sql, list(zip(*(v[start : start + BATCH] for v in values), strict=True)))
     return count
 
 
-def _encrypting(rows: Iterable[dict], fields) -> Iterable[dict]:
-    for row in rows:
-        row = dict(row)
-        for attname, field in fields:
-            row[attname] = field.get_prep_value(row.get(attname, field.get_default()))
-        yield row
+def insert_rows(model, rows: Iterable[dict]) -> int:
+    rows = list(rows)
+    attnames = [f.attname for f in _columns(model)]
+    defaults = [f.get_default() for f in _columns(model)]
+    columns = {a: list(map(dict.get, rows, repeat(a), repeat(d))) for a, d in zip(attnames, defaults, strict=True)}
+    return insert_columns(model, columns, len(rows))
+
+
+def _has_dates(values: list) -> bool:
+    return any(issubclass(t, dt.date) for t in set(map(type, values)))
 
 
 def _sqlite_value(value):
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+# PostgreSQL, a table still empty receiving at least this many rows: its secondary indexes,
+# unique and foreign-key constraints are dropped before the rows go in and made again right
+# after (one sort per index, one join per foreign key) instead of being kept up row by row
+# (bench/README.md, "Where the import's time goes"). All inside the import's transaction:
+# a failure rolls the drops back with the rows.
+DEFER_INDEXES_ROWS = 10_000
+
+
+class DeferredIndexes:
+    """``drop(models)`` at the start of the writing, ``restore(model)`` once a model's rows are in
+    (``restore_all`` for whatever is left)."""
+
+    def __init__(self):
+        self.pending: dict[str, list[str]] = {}
+
+    def drop(self, models) -> None:
+        if connection.vendor != "postgresql":
+            return
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for model in models:
+                table = model._meta.db_table
+                if model.objects.exists():
+                    continue
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                    " WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC, conname",
+                    [table])
+                constraints = cursor.fetchall()
+                cursor.execute(
+                    "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i"
+                    " WHERE indrelid = %s::regclass AND NOT indisprimary AND NOT EXISTS"
+                    " (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)"
+                    " ORDER BY 1", [table])
+                indexes = cursor.fetchall()
+                restore = [definition for _, definition in indexes]
+                restore += [f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}"
+                            for name, definition in constraints]
+                for name, _ in constraints:
+                    cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
+                for name, _ in indexes:
+                    cursor.execute(f"DROP INDEX {name}")  # regclass text: already quoted as needed
+                self.pending[table] = restore
+
+    def restore(self, model) -> None:
+        statements = self.pending.pop(model._meta.db_table, None)
+        if statements:
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
+
+    def restore_all(self) -> None:
+        with connection.cursor() as cursor:
+            for table in list(self.pending):
+                for sql in self.pending.pop(table):
+                    cursor.execute(sql)

@@ -12,7 +12,9 @@ many rows would be added, changed and left as they are, with a sample of the cha
 """
 
 import datetime as dt
+import gc
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,14 +22,21 @@ from django.db import transaction
 
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
-from jiuye.exchange.bulk import insert_rows
+from jiuye.exchange.bulk import DEFER_INDEXES_ROWS, DeferredIndexes, insert_columns
 from jiuye.exchange.changes import keys_seal
 from jiuye.exchange.reader import read_input
 from jiuye.registry import models as m
-from jiuye.registry.crypto import phone_hash
+from jiuye.registry.crypto import lookup_hash_column, phone_hash_column
 from jiuye.registry.rules import idnumber
 from jiuye.registry.rules.checks import RegisterChecks, chunks
-from jiuye.registry.rules.mapping import BOOL_COLUMNS, MODELS, PLAIN_FIELDS, from_model, row_hash, to_model
+from jiuye.registry.rules.mapping import (
+    BOOL_COLUMNS,
+    MODELS,
+    PLAIN_FIELDS,
+    from_model,
+    row_hash,
+    to_model_column,
+)
 from jiuye.registry.rules.parse import ParsedTable, parse_tables
 from jiuye.registry.rules.problems import Problem
 from jiuye.registry.rules.schema import COMPUTED_INDICATORS, REFERENCES, TABLE_BY_NAME, TABLES
@@ -131,6 +140,9 @@ class _Importer(RegisterChecks):
     def write(self) -> dict:
         counts = {}
         self.written, self.to_write = 0, sum(len(t.rows) for t in self.parsed.values())
+        deferred = DeferredIndexes()
+        if not self.dry_run:
+            deferred.drop([MODELS[t] for t in MODELS if len(self.rows(t)) >= DEFER_INDEXES_ROWS])
         for table in ("社区", "家庭", "人员", *CHILDREN, *WHOLE_ROW):
             self.report(table)
             if table == "社区":
@@ -141,10 +153,26 @@ class _Importer(RegisterChecks):
                 counts[table] = self.write_child(table)
             else:
                 counts[table] = self.write_whole_rows(table)
+            if table in MODELS:
+                deferred.restore(MODELS[table])
             self.written += len(self.rows(table))
+            if not self.dry_run:
+                self.release(table)
+        deferred.restore_all()
         if not self.dry_run:
             self.progress("已写入，提交中 / written, committing", done=self.written, total=self.to_write)
         return {t: c for t, c in counts.items() if t in self.parsed}
+
+    def release(self, table: str) -> None:
+        """A table written: its parsed rows, and what the checks kept of them, are not needed
+        again (a large register is not held whole until the end)."""
+        parsed = self.parsed.get(table)
+        if parsed is not None:
+            parsed.rows = []
+        if table == "家庭":
+            self.input_households = {}
+        elif table == "人员":
+            self.effective_persons = {}
 
     def preview(self, counts: dict) -> dict:
         return {t: {"added": c["added"], "changed": c["changed"],
@@ -191,22 +219,34 @@ class _Importer(RegisterChecks):
         for chunk in chunks(sorted(codes)):
             result.update(m.Household.objects.filter(code__in=chunk).values_list("code", "pk"))
         return result
+
     def person_pks(self, ids) -> dict:
-        """ID number -> person pk, through the keyed hash (ID numbers are stored encrypted)."""
+        """ID number -> person pk, through the keyed hash (ID numbers are stored encrypted).
+        For many ID numbers the whole (hash, pk) map is read once, after 人员 is written, and
+        kept for the other tables."""
         hashes = {i: self.id_hash(i) for i in ids if i}
-        if len(hashes) > 20000:
-            by_hash = dict(m.Person.objects.values_list("id_hash", "pk").iterator(chunk_size=20000))
-        else:
+        by_hash = self.__dict__.get("_pk_by_hash")
+        if by_hash is None and len(hashes) > 20000:
+            by_hash = self._pk_by_hash = dict(m.Person.objects.values_list("id_hash", "pk").iterator(chunk_size=20000))
+        if by_hash is None:
             by_hash = {}
             for chunk in chunks(sorted(hashes.values())):
                 by_hash.update(m.Person.objects.filter(id_hash__in=chunk).values_list("id_hash", "pk"))
         return {i: by_hash[h] for i, h in hashes.items() if h in by_hash}
+
+    def id_hashes(self, ids: list) -> list:
+        """``id_hash`` of each ID number, those not yet hashed hashed column-wise."""
+        cache = self.__dict__.setdefault("_id_hashes", {})
+        missing = [i for i in dict.fromkeys(ids) if i not in cache]
+        cache.update(zip(missing, lookup_hash_column(missing), strict=True))
+        return list(map(cache.__getitem__, ids))
 
     def write_keyed_top(self, table: str) -> dict:
         """家庭 and 人员: keyed by 家庭编号 / 身份证号, with one reference each."""
         model = MODELS[table]
         present = self.present(table)
         plain = [(c, f) for c, f in PLAIN_FIELDS[table] if c in present]
+        rows = self.rows(table)
         if table == "家庭":
             key_col, key_field, ref_col, ref_field = "家庭编号", "code", "社区代码", "community_id"
             stored = self.stored_households
@@ -215,34 +255,41 @@ class _Importer(RegisterChecks):
         else:
             key_col, key_field, ref_col, ref_field = "身份证号", "id_number", "家庭编号", "household_id"
             stored = self.stored_persons
-            refs = self.household_pks({r.get("家庭编号") for r in self.rows(table)})
+            refs = self.household_pks({r.get("家庭编号") for r in rows})
             stored_ref = {k: v["household__code"] for k, v in stored.items()}
-        new, updates = [], []
-        for i, row in enumerate(self.rows(table)):
-            if i and i % 100000 == 0:
-                self.report(table, i)
-            key = row.get(key_col)
-            fields = {f: to_model(c, row.get(c)) for c, f in plain}
-            fields[ref_field] = refs[row.get(ref_col)] if not self.dry_run else refs.get(row.get(ref_col))
-            old = stored.get(key)
-            if table == "人员" and not self.dry_run:  # the keyed hashes beside the encrypted ID and phone numbers
-                phone = fields["phone"] if "phone" in fields else old and old["phone"]
-                fields.update(id_hash=self.id_hash(key), phone_hash=phone_hash(phone or ""))
+        # Column by column: the keys, each field's model values, the references.
+        keys = [r.get(key_col) for r in rows]
+        ref_values = [r.get(ref_col) for r in rows]
+        columns = {f: to_model_column(c, [r.get(c) for r in rows]) for c, f in plain}
+        columns[ref_field] = list(map(refs.get if self.dry_run else refs.__getitem__, ref_values))
+        olds = list(map(stored.get, keys)) if stored else [None] * len(rows)
+        if table == "人员" and not self.dry_run:  # the keyed hashes beside the encrypted ID and phone numbers
+            phones = columns["phone"] if "phone" in columns else [old and old["phone"] for old in olds]
+            columns["id_hash"] = self.id_hashes(keys)
+            columns["phone_hash"] = phone_hash_column([p or "" for p in phones])
+        new_index, updates = [], []
+        compared = [f for f in columns if f not in (ref_field, "id_hash", "phone_hash")]
+        for i, old in enumerate(olds):
             if old is None:
-                new.append({key_field: key, **fields})
-            elif any(old[f] != v for f, v in fields.items() if f not in (ref_field, "id_hash", "phone_hash")) or stored_ref[key] != row.get(ref_col):
+                new_index.append(i)
+                continue
+            key = keys[i]
+            if any(old[f] != columns[f][i] for f in compared) or stored_ref[key] != ref_values[i]:
+                fields = {f: v[i] for f, v in columns.items()}
                 version = {"version": old["version"] + 1} if table == "人员" else {}  # an open edit is refused
                 updates.append(model(pk=old["pk"], **{key_field: key}, **fields, **version))
                 if self.wants_sample(table):
+                    row = rows[i]
                     before = {c: from_model(c, old[f]) for c, f in plain} | {ref_col: stored_ref[key]}
                     self.sample(table, row, before, {c: row.get(c) for c, _ in plain} | {ref_col: row.get(ref_col)})
         if self.dry_run:
-            return {"added": len(new), "changed": len(updates)}
-        insert_rows(model, new)
+            return {"added": len(new_index), "changed": len(updates)}
+        columns[key_field] = keys
+        _insert_selected(model, columns, new_index, len(rows))
         if updates:
             extra = ["phone_hash", "version"] if table == "人员" else []
             model.objects.bulk_update(updates, [f for _, f in plain] + [ref_field] + extra, batch_size=500)
-        return {"added": len(new), "changed": len(updates)}
+        return {"added": len(new_index), "changed": len(updates)}
 
     def write_child(self, table: str) -> dict:
         model = MODELS[table]
@@ -253,7 +300,8 @@ class _Importer(RegisterChecks):
             return {"added": 0, "changed": 0}
         plain = [(c, f) for c, f in PLAIN_FIELDS[table] if c in present]
         field_of = dict(PLAIN_FIELDS[table])
-        parents = {r.get(parent_col) for r in rows}
+        parent_values = [r.get(parent_col) for r in rows]
+        parents = set(parent_values)
         if parent_field == "person":
             parent_pks = self.person_pks(parents)
         elif parent_field == "household":
@@ -268,26 +316,39 @@ class _Importer(RegisterChecks):
             ):
                 key = (values[parent_lookup], *[values[field_of[c]] for c in key_cols])
                 stored[key] = values
-        new, updates = [], []
-        for row in rows:
-            fields = {f: to_model(c, row.get(c)) for c, f in plain}
-            if table == "目标任务" and row.get("指标") in COMPUTED_INDICATORS:
-                fields["actual"] = None  # computed, never typed in
-            key = (row.get(parent_col), *[fields[field_of[c]] for c in key_cols])
-            old = stored.get(key)
-            if old is None:
-                new.append({f"{parent_field}_id": parent_pks.get(row.get(parent_col)), **fields})
-            elif any(old[f] != v for f, v in fields.items()):
-                updates.append(model(pk=old["pk"], **fields))
-                if self.wants_sample(table):
-                    before = {c: from_model(c, old[f]) for c, f in plain}
-                    self.sample(table, row, before, {c: from_model(c, fields[f]) for c, f in plain})
+        columns = {f: to_model_column(c, [r.get(c) for r in rows]) for c, f in plain}
+        only_computed = None  # a field given only for some rows (the others keep the stored value)
+        if table == "目标任务":  # computed indicators' actual values are computed, never typed in
+            computed = [r.get("指标") in COMPUTED_INDICATORS for r in rows]
+            if "actual" in columns:
+                columns["actual"] = [None if c else v for c, v in zip(computed, columns["actual"], strict=True)]
+            elif any(computed):
+                default = model._meta.get_field("actual").get_default()
+                columns["actual"] = [None if c else default for c in computed]
+                only_computed = "actual"
+        new_index, updates = [], []
+        if stored:
+            key_columns = [columns[field_of[c]] for c in key_cols]
+            for i, key in enumerate(zip(parent_values, *key_columns, strict=True)):
+                old = stored.get(key)
+                if old is None:
+                    new_index.append(i)
+                    continue
+                fields = {f: v[i] for f, v in columns.items() if f != only_computed or computed[i]}
+                if any(old[f] != v for f, v in fields.items()):
+                    updates.append(model(pk=old["pk"], **fields))
+                    if self.wants_sample(table):
+                        before = {c: from_model(c, old[f]) for c, f in plain}
+                        self.sample(table, rows[i], before, {c: from_model(c, fields[f]) for c, f in plain})
+        else:
+            new_index = range(len(rows))
         if self.dry_run:
-            return {"added": len(new), "changed": len(updates)}
-        insert_rows(model, new)
+            return {"added": len(new_index), "changed": len(updates)}
+        columns[f"{parent_field}_id"] = list(map(parent_pks.get, parent_values))
+        _insert_selected(model, columns, new_index, len(rows))
         if updates:
             model.objects.bulk_update(updates, list({f for f in (f for _, f in plain)} | ({"actual"} if table == "目标任务" else set())), batch_size=500)
-        return {"added": len(new), "changed": len(updates)}
+        return {"added": len(new_index), "changed": len(updates)}
 
     def write_whole_rows(self, table: str) -> dict:
         model = MODELS[table]
@@ -297,24 +358,30 @@ class _Importer(RegisterChecks):
             return {"added": 0, "changed": 0}
         columns = TABLE_BY_NAME[table].column_names
         plain = PLAIN_FIELDS[table]
-        parents = {r.get(parent_col) for r in rows}
-        parent_pks = self.person_pks(parents) if parent_field == "person" else self.community_pk
-        candidates = {}
-        for row in rows:
-            values = [row.get(c) for c in columns]
-            digest = row_hash(values)
-            fields = {f: to_model(c, row.get(c)) for c, f in plain}
-            candidates[digest] = {f"{parent_field}_id": parent_pks.get(row.get(parent_col)), "row_hash": digest,
-                                  **fields}
+        parent_values = [r.get(parent_col) for r in rows]
+        parent_pks = self.person_pks(set(parent_values)) if parent_field == "person" else self.community_pk
+        digests = [row_hash(list(map(row.get, columns))) for row in rows]
+        # One row per digest, the last of equal rows (as a dict keyed by the digest keeps it).
+        last = {d: i for i, d in enumerate(digests)}
         existing = set()
         if model.objects.exists():
-            for chunk in chunks(sorted(candidates)):
+            for chunk in chunks(sorted(last)):
                 existing.update(model.objects.filter(row_hash__in=chunk).values_list("row_hash", flat=True))
-        new = [row for digest, row in candidates.items() if digest not in existing]
+        new_index = [i for d, i in last.items() if d not in existing]
         if self.dry_run:
-            return {"added": len(new), "changed": 0}
-        insert_rows(model, new)
-        return {"added": len(new), "changed": 0}
+            return {"added": len(new_index), "changed": 0}
+        values = {f: to_model_column(c, [r.get(c) for r in rows]) for c, f in plain}
+        values[f"{parent_field}_id"] = list(map(parent_pks.get, parent_values))
+        values["row_hash"] = digests
+        _insert_selected(model, values, new_index, len(rows))
+        return {"added": len(new_index), "changed": 0}
+
+
+def _insert_selected(model, columns: dict[str, list], index, count: int) -> None:
+    """Insert the rows ``index`` (in that order) of ``columns``, every row if it is all of them."""
+    if len(index) != count or (count and (index[0] != 0 or index[-1] != count - 1)):
+        columns = {f: list(map(v.__getitem__, index)) for f, v in columns.items()}
+    insert_columns(model, columns, len(index))
 
 
 def _shown(column: str, value) -> str:
@@ -344,6 +411,20 @@ def _rejected_whole(parsed: dict[str, ParsedTable], problems: list[Problem]) -> 
                 parsed[target] = ParsedTable(TABLE_BY_NAME[target], (), [], "", rejected=True)
 
 
+@contextmanager
+def _unfreezing_gc():
+    """``gc.freeze()`` after the parse keeps the millions of parsed objects (no cycles among
+    them) out of every collection the checks and the writing trigger; they are handed back
+    to the collector at the end. Collection itself goes on (other threads of a worker or a
+    server make garbage meanwhile: disabling it for the whole import would keep their
+    cursors alive)."""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@_unfreezing_gc()
 def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = None, dry_run: bool = False,
                   today: dt.date | None = None) -> ImportResult:
     """Import an exchange-format folder or workbook; nothing is written if any row is bad.
@@ -359,6 +440,8 @@ def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = N
     result = ImportResult(dry_run=dry_run)
     raw_tables, result.problems = read_input(path)
     parsed = parse_tables(raw_tables, result.problems, result.notices, today=today)
+    gc.collect()  # what is garbage now is collected, not frozen with the rest
+    gc.freeze()  # the parsed register out of the collector's sight until the end (_unfreezing_gc)
     _rejected_whole(parsed, result.problems)
     if progress:
         rows = sum(len(t.rows) for t in parsed.values())

@@ -199,13 +199,13 @@ class RegisterChecks:
         self.known_households = set(self.stored_households) | set(self.input_households) | set(self.rejected_keys("家庭"))
 
     def check_persons(self) -> None:
+        # ID number -> 出生日期, 家庭编号 (as the input leaves them) and the row, of each person passed
         self.effective_persons: dict[str, dict] = {}
-        present = self.present("人员")
         keys = set()
         for row in self.rows("人员"):
             id_number = row.get("身份证号")
             values = self.stored_person_values(id_number) or {}
-            values.update({c: row.get(c) for c in present})
+            values.update(row.values)  # a parsed row holds every present column
             values.setdefault("居住终止日期", None)
             values.setdefault("退休年龄类别", "")
             ok = key = True
@@ -232,11 +232,10 @@ class RegisterChecks:
             if values["退休年龄类别"] == "50" and values["性别"] == "男":
                 self.bad("人员", row, "退休年龄类别", "男性不能为 50 岁退休类别 / category 50 applies to women only",
                          "retirement_category")
-            if ok:
-                self.effective_persons[id_number] = values
+            if ok:  # what later checks need of the person, not a copy of every value
+                self.effective_persons[id_number] = {"出生日期": birth, "家庭编号": values["家庭编号"], "_row": row}
             if key:
                 keys.add(id_number)
-            values["_row"] = row
         # Persons of rows rejected for another cell: their ID number is a key if it is valid.
         keys |= {i for i, number in self.rejected_keys("人员").items() if self.valid_id(i, number)}
         self.known_persons = set(self.stored_persons) | keys

@@ -78,6 +78,22 @@ def to_model(column: str, value):
     return value
 
 
+def _blank_text(value):
+    return "" if value is None else value
+
+
+def to_model_column(column: str, values: list) -> list:
+    """``to_model`` of a whole column: one converter chosen once (most columns keep their values)."""
+    if column in BOOL_COLUMNS:
+        convert = YES_NO_TO_BOOL.__getitem__
+        return [convert(v or "") for v in values]
+    if column == "人员类别":
+        return [";".join(v or ()) for v in values]
+    if column in NULLABLE_COLUMNS or None not in values:
+        return values
+    return list(map(_blank_text, values))
+
+
 def from_model(column: str, value):
     """A model field's value to the exchange value (as the parser produces it)."""
     if column in BOOL_COLUMNS:

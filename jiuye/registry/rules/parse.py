@@ -74,10 +74,11 @@ class RawTable:
     unreadable: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     number: int
     values: dict
+    get: object = field(init=False, repr=False, compare=False)  # slots: no __dict__ per row
 
     def __post_init__(self):
         # ``row.get(column, default)`` is the values' own dict.get, bound once: the
