@@ -81,10 +81,19 @@ def person_detail(user, pk: int):
 
 
 def household_detail(user, pk: int):
+    """The household (if the user may see it: else DoesNotExist) with its members, 低保 and
+    zero-employment cases, read once per day and revision of its community's register."""
+    import datetime as dt
+
+    from jiuye.divisions.revisions import cached
+
     household = m.Household.objects.for_user(user).select_related("community").get(pk=pk)
-    return {
-        "household": household,
-        "members": list(household.members.order_by("relation", "birth_date")),
-        "dibao": list(household.dibao.order_by("-start")),
-        "zero_cases": list(household.zero_cases.prefetch_related("actions").order_by("-detected_on")),
-    }
+
+    def detail() -> dict:
+        return {
+            "members": list(household.members.order_by("relation", "birth_date")),
+            "dibao": list(household.dibao.order_by("-start")),
+            "zero_cases": list(household.zero_cases.prefetch_related("actions").order_by("-detected_on")),
+        }
+
+    return {"household": household, **cached("household", household.community.code, dt.date.today(), detail, pk)}

@@ -1,22 +1,39 @@
 from django.contrib import admin
 
+from jiuye.divisions.revisions import policy_changed
 from jiuye.standards.models import CalendarYear, EvaluationSnapshot, Holiday, PolicyParameter
 
 
+class PolicyAdmin(admin.ModelAdmin):
+    """A policy table edited here: every cached page is recomputed (``divisions/revisions.py``)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        policy_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        policy_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        policy_changed()
+
+
 @admin.register(PolicyParameter)
-class PolicyParameterAdmin(admin.ModelAdmin):
+class PolicyParameterAdmin(PolicyAdmin):
     list_display = ("key", "value", "note")
     search_fields = ("key",)
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(PolicyAdmin):
     list_display = ("date", "is_workday", "name")
     date_hierarchy = "date"
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(PolicyAdmin):
     list_display = ("year", "complete")
 
 
