@@ -78,3 +78,24 @@ def cached(kind: str, prefix: str, day: dt.date, compute, *extra):
     value = compute()
     cache.set(key, value, TIMEOUT)
     return value
+
+
+class PagesOutOfDateAdmin:
+    """A ``ModelAdmin`` mixin: a change made in the admin (which goes round the services) puts
+    every cached page out of date, as a change of the policy tables does."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        policy_changed()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        policy_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        policy_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        policy_changed()

@@ -81,8 +81,19 @@ def person_detail(user, pk: int):
 
 
 def household_detail(user, pk: int):
-    """The household (if the user may see it: else DoesNotExist) with its members, 低保 and
-    zero-employment cases, read once per day and revision of its community's register."""
+    household = m.Household.objects.for_user(user).select_related("community").get(pk=pk)
+    return {
+        "household": household,
+        "members": list(household.members.order_by("relation", "birth_date")),
+        "dibao": list(household.dibao.order_by("-start")),
+        "zero_cases": list(household.zero_cases.prefetch_related("actions").order_by("-detected_on")),
+    }
+
+
+def household_page(user, pk: int):
+    """What the household page shows: the household (if the user may see it: else DoesNotExist)
+    with its members (IDs masked), 低保 and zero-employment cases, read once per day and revision
+    of its community's register (``divisions/revisions.py``)."""
     import datetime as dt
 
     from jiuye.divisions.revisions import cached
@@ -90,8 +101,12 @@ def household_detail(user, pk: int):
     household = m.Household.objects.for_user(user).select_related("community").get(pk=pk)
 
     def detail() -> dict:
+        members = household.members.order_by("relation", "birth_date").only(
+            "pk", "name", "relation", "sex", "birth_date", "id_number", "household_id")
         return {
-            "members": list(household.members.order_by("relation", "birth_date")),
+            # What the page shows of each member: no full ID or phone number in the cache.
+            "members": [{"pk": p.pk, "name": p.name, "relation": p.relation, "sex": p.sex,
+                         "birth_date": p.birth_date, "id_number": idnumber.mask(p.id_number)} for p in members],
             "dibao": list(household.dibao.order_by("-start")),
             "zero_cases": list(household.zero_cases.prefetch_related("actions").order_by("-detected_on")),
         }

@@ -103,7 +103,7 @@ def reveal(request, pk: int):
 @login_required
 def household(request, pk: int):
     try:
-        context = selectors.household_detail(request.user, pk)
+        context = selectors.household_page(request.user, pk)
     except m.Household.DoesNotExist:
         raise Http404 from None
     return render(request, "registry/household.html", context)

@@ -1,23 +1,11 @@
 from django.contrib import admin
 
-from jiuye.divisions.revisions import policy_changed
+from jiuye.divisions.revisions import PagesOutOfDateAdmin
 from jiuye.standards.models import CalendarYear, EvaluationSnapshot, Holiday, PolicyParameter
 
 
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(PagesOutOfDateAdmin, admin.ModelAdmin):
     """A policy table edited here: every cached page is recomputed (``divisions/revisions.py``)."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        policy_changed()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        policy_changed()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        policy_changed()
 
 
 @admin.register(PolicyParameter)
