@@ -343,7 +343,8 @@ def today_queue(user, today: dt.date | None = None, horizon_days: int = HORIZON_
     prefix = scope_prefix(user)
     if prefix is None:
         return []
-    return _named(user, cached("queue", prefix, today, lambda: _queue_items(user, today, prefix)))
+    return _named(user, cached("queue", prefix, today, lambda: _queue_items(user, today, prefix),
+                               getattr(user, "role", ""), user.is_superuser))  # what a user of the scope sees
 
 
 def zero_employment_board(user, today: dt.date) -> dict:
