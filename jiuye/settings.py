@@ -368,6 +368,17 @@ CACHES = {
     ),
 }
 
+# Computed desk pages (jiuye/divisions/revisions.py): shared by every process on Redis's when
+# JIUYE_REDIS_URL is set (Django's own RedisCache), else in each process's memory.
+_PAGES_REDIS_URL = os.environ.get("JIUYE_REDIS_URL", "")
+CACHES["pages"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _PAGES_REDIS_URL,
+     "KEY_PREFIX": "jiuye-pages", "TIMEOUT": 26 * 3600}
+    if _PAGES_REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jiuye-pages",
+          "OPTIONS": {"MAX_ENTRIES": 2000}}
+)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -105,3 +105,14 @@ def _jobs_in_the_test_process(settings):
     """Background jobs run eagerly in the test's own process (its test database is not one
     another process could open); tests/test_job_process.py runs them in processes of their own."""
     settings.JIUYE_JOB_PROCESS = False
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_page_of_another_test():
+    """Each test starts with an empty page cache: the database is rolled back between tests,
+    so the revisions of one test are those of the next (jiuye/divisions/revisions.py)."""
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+    yield
+    caches["pages"].clear()

@@ -17,6 +17,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 
 from jiuye.audit.models import AuditEvent
+from jiuye.divisions.revisions import policy_changed
 
 
 class BackupError(RuntimeError):
@@ -190,6 +191,8 @@ def database_restore(path: Path) -> dict:
     aside = Path(settings.VAR_DIR) / "restore" / f"audit-{stamp}-{os.getpid()}.jsonl"
     audit_set_aside(aside)
     _replace(path)
+    # The restored data are not those of any page cached since the backup: every page is recomputed.
+    policy_changed(jump=True)
     try:
         kept = audit_put_back(aside)
     except Exception as exc:

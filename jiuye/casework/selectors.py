@@ -35,6 +35,7 @@ import pandas as pd
 from django.utils import timezone
 
 from jiuye.casework.models import FollowUp, ZeroEmploymentCase
+from jiuye.divisions.revisions import cached
 from jiuye.registry import models as m
 from jiuye.registry.rules import idnumber
 from jiuye.registry.scoping import scope_prefix
@@ -304,12 +305,8 @@ def _cases(user) -> dict:
     return {c.household_id: c for c in ZeroEmploymentCase.objects.for_user(user).filter(eliminated_on__isnull=True)}
 
 
-def desk_today(user, today: dt.date | None = None) -> Desk:
-    """The queue now and the items this worker's changes of today took off it."""
-    today = today or dt.date.today()
-    prefix = scope_prefix(user)
-    if prefix is None:
-        return Desk([], [])
+def _desk_items(user, today: dt.date, prefix: str) -> tuple[list[QueueItem], list[QueueItem]]:
+    """The queue now and the items done today, before names are put on them."""
     ctx = load_context(today, load_parameters(), prefix)
     free, cases = _free_posts(user, today), _cases(user)
     now = _items(ctx, follow_ups=list(FollowUp.objects.for_user(user).filter(done_on=None)), free=free, cases=cases)
@@ -318,7 +315,26 @@ def desk_today(user, today: dt.date | None = None) -> Desk:
     keys = {i.key for i in now}
     done = [i for i in before if i.key not in keys and (
         (i.person_id in persons) or (i.household_id in households) or i.kind == "follow_up")]
+    return now, done
+
+
+def desk_today(user, today: dt.date | None = None) -> Desk:
+    """The queue now and the items this worker's changes of today took off it.
+
+    Computed once per scope, day and revision of the register, and worker ("done today" is
+    theirs); names and masked IDs are put on what is shown after the cache."""
+    today = today or dt.date.today()
+    prefix = scope_prefix(user)
+    if prefix is None:
+        return Desk([], [])
+    now, done = cached("today", prefix, today, lambda: _desk_items(user, today, prefix), user.pk)
     return Desk(_named(user, now), _named(user, done))
+
+
+def _queue_items(user, today: dt.date, prefix: str) -> list[QueueItem]:
+    ctx = load_context(today, load_parameters(), prefix)
+    return _items(ctx, follow_ups=list(FollowUp.objects.for_user(user).filter(done_on=None)),
+                  free=_free_posts(user, today), cases=_cases(user))
 
 
 def today_queue(user, today: dt.date | None = None, horizon_days: int = HORIZON_DAYS) -> list[QueueItem]:
@@ -327,10 +343,8 @@ def today_queue(user, today: dt.date | None = None, horizon_days: int = HORIZON_
     prefix = scope_prefix(user)
     if prefix is None:
         return []
-    ctx = load_context(today, load_parameters(), prefix)
-    items = _items(ctx, follow_ups=list(FollowUp.objects.for_user(user).filter(done_on=None)),
-                   free=_free_posts(user, today), cases=_cases(user))
-    return _named(user, items)
+    return _named(user, cached("queue", prefix, today, lambda: _queue_items(user, today, prefix),
+                               getattr(user, "role", ""), user.is_superuser))  # what a user of the scope sees
 
 
 def zero_employment_board(user, today: dt.date) -> dict:
@@ -339,7 +353,7 @@ def zero_employment_board(user, today: dt.date) -> dict:
     Detection is the standards engine's; cases (认定, 帮扶, 消除) are synced first (a community
     worker's page, as that worker), so a household appears here the day the data makes it one.
     """
-    from jiuye.casework.services import zero_employment_sync
+    from jiuye.casework.services import zero_employment_sync_when_changed
     from jiuye.divisions.models import Division, Level
     from jiuye.standards.context import load_context
     from jiuye.standards.dates import from_day
@@ -350,21 +364,25 @@ def zero_employment_board(user, today: dt.date) -> dict:
         return {"current": [], "eliminated": []}
     if len(prefix) == 12:  # a community's own page syncs at once; wider scopes rely on the nightly run
         for community in Division.objects.filter(level=Level.COMMUNITY, code=prefix):
-            zero_employment_sync(user=user, community=community, as_of=today)
-    params = load_parameters()
-    ctx = load_context(today, params, prefix)
-    current, _, _ = s2.frames(ctx)
+            zero_employment_sync_when_changed(user=user, community=community, as_of=today)
+
+    def current_households() -> list[tuple[int, dt.date, dt.date, int]]:
+        ctx = load_context(today, load_parameters(), prefix)
+        current, _, _ = s2.frames(ctx)
+        return [(int(row.hh), from_day(row.start), from_day(row.deadline), int(row.deadline) - ctx.D)
+                for row in current.itertuples(index=False)]
+
+    current = cached("zero", prefix, today, current_households)  # once per day and revision of the register
     cases = {(c.household_id, c.detected_on): c for c in ZeroEmploymentCase.objects.for_user(user)
-             .filter(eliminated_on__isnull=True).select_related("household")}
-    households = {h.pk: h for h in m.Household.objects.for_user(user).filter(pk__in=current["hh"].tolist())}
+             .filter(eliminated_on__isnull=True)}
+    households = {h.pk: h for h in m.Household.objects.for_user(user).filter(pk__in=[c[0] for c in current])}
     rows = []
-    for row in current.itertuples(index=False):
-        household = households.get(int(row.hh))
+    for hh, start, deadline, days_left in current:
+        household = households.get(hh)
         if household is None:
             continue
-        start = from_day(row.start)
-        rows.append({"household": household, "since": start, "deadline": from_day(row.deadline),
-                     "days_left": int(row.deadline) - ctx.D, "case": cases.get((household.pk, start))})
+        rows.append({"household": household, "since": start, "deadline": deadline,
+                     "days_left": days_left, "case": cases.get((household.pk, start))})
     rows.sort(key=lambda r: r["days_left"])
     year_start = dt.date(today.year, 1, 1)
     eliminated = (ZeroEmploymentCase.objects.for_user(user).filter(eliminated_on__gte=year_start)

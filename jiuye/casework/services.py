@@ -353,6 +353,24 @@ def zero_employment_sync(*, user=None, community, as_of: dt.date) -> dict:
     return result
 
 
+def zero_employment_sync_when_changed(*, user=None, community, as_of: dt.date) -> dict | None:
+    """``zero_employment_sync`` unless it already ran today on the register as it is now (the
+    desk's pages sync on each view: most views change nothing and need not load the community
+    again). Returns its counts, or None when it was not needed."""
+    from django.core.cache import caches
+
+    from jiuye.divisions.revisions import CACHE, TIMEOUT, revision
+
+    code = getattr(community, "code", community)
+    key = f"synced:{code}:{as_of.isoformat()}:{revision(code)}"  # read before the sync reads the register
+    if caches[CACHE].get(key):
+        return None
+    result = zero_employment_sync(user=user, community=community, as_of=as_of)
+    if not (result["created"] or result["eliminated"]):  # a change moved the revision on: the next view syncs
+        caches[CACHE].set(key, True, TIMEOUT)
+    return result
+
+
 @transaction.atomic
 def zero_employment_recognize(*, user, case, recognized_on, plan="") -> ZeroEmploymentCase:
     """Recognition (认定) of a zero-employment household, with its one-to-one assistance plan."""

@@ -27,7 +27,7 @@ def today(request):
     today = dt.date.today()
     if request.user.role == "community" and request.user.scope_code:
         # The queue's zero-employment households have their case (to recognise) the day they appear.
-        cs.zero_employment_sync(user=request.user, community=request.user.scope_code, as_of=today)
+        cs.zero_employment_sync_when_changed(user=request.user, community=request.user.scope_code, as_of=today)
     from jiuye.casework.selectors import desk_today  # pandas: loaded when a page first needs it
 
     desk = desk_today(request.user, today)

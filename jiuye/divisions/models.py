@@ -53,3 +53,19 @@ class Division(models.Model):
     @property
     def district_code(self) -> str:
         return self.code[:6]
+
+
+class Revision(models.Model):
+    """How often the register of a division has changed (``jiuye/divisions/revisions.py``).
+
+    ``key`` is a division code (a community's, or a street's or district's for a write that
+    concerns all of it) or ``""`` for the policy tables (parameters, holidays, the calendar),
+    which every page depends on. ``n`` only ever grows, in the transaction of the write.
+    """
+
+    key = models.CharField(max_length=12, primary_key=True)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("数据版本")
+        verbose_name_plural = _("数据版本")

@@ -468,6 +468,9 @@ def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = N
             target=path.name,
             detail={"sha256": result.checksum, "counts": result.counts},
         )
+        from jiuye.divisions.revisions import register_changed
+
+        register_changed(scope or "")  # the scope's cached pages are out of date (the city's import: every page)
     written = sum(c["added"] + c["changed"] for c in result.counts.values())
     if written >= ANALYZE_AFTER_ROWS:
         if progress:

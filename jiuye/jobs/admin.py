@@ -1,7 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from simple_history.admin import SimpleHistoryAdmin as HistoryAdmin
 
+from jiuye.divisions.revisions import PagesOutOfDateAdmin
 from jiuye.jobs import models as j
+
+
+class RegisterAdmin(PagesOutOfDateAdmin, HistoryAdmin):
+    """Edits here go round the services: every cached page is recomputed."""
 
 
 class AgreementInline(admin.TabularInline):
@@ -15,7 +20,7 @@ class DemandInline(admin.TabularInline):
 
 
 @admin.register(j.Employer)
-class EmployerAdmin(SimpleHistoryAdmin):
+class EmployerAdmin(RegisterAdmin):
     list_display = ("name", "credit_code", "industry", "community")
     list_filter = ("community",)
     search_fields = ("name", "credit_code", "industry")
@@ -23,7 +28,7 @@ class EmployerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(j.Vacancy)
-class VacancyAdmin(SimpleHistoryAdmin):
+class VacancyAdmin(RegisterAdmin):
     list_display = ("title", "occupation_code", "count", "wage_min", "wage_max", "opened_on", "closed_on", "community")
     list_filter = ("hours", "source", "community")
     search_fields = ("title", "occupation_code", "skills", "employer__name")
@@ -38,7 +43,7 @@ class TenureInline(admin.TabularInline):
 
 
 @admin.register(j.DevelopedPost)
-class DevelopedPostAdmin(SimpleHistoryAdmin):
+class DevelopedPostAdmin(RegisterAdmin):
     list_display = ("title", "kind", "slots", "opened_on", "closed_on", "community")
     list_filter = ("kind", "community")
     search_fields = ("title",)
@@ -51,21 +56,21 @@ class SubsidyInline(admin.TabularInline):
 
 
 @admin.register(j.PostTenure)
-class PostTenureAdmin(SimpleHistoryAdmin):
+class PostTenureAdmin(RegisterAdmin):
     list_display = ("post", "person", "start", "end")
     raw_id_fields = ("post", "person", "employment")
     inlines = (SubsidyInline,)
 
 
 @admin.register(j.JobSeekerProfile)
-class JobSeekerProfileAdmin(SimpleHistoryAdmin):
+class JobSeekerProfileAdmin(RegisterAdmin):
     list_display = ("person", "desired_text", "desired_codes", "wage_min", "hours", "updated_on")
     search_fields = ("person__name", "desired_text", "desired_codes")
     raw_id_fields = ("person",)
 
 
 @admin.register(j.Referral)
-class ReferralAdmin(SimpleHistoryAdmin):
+class ReferralAdmin(RegisterAdmin):
     list_display = ("person", "vacancy", "referred_on", "interview_on", "outcome", "hired_start")
     list_filter = ("outcome",)
     search_fields = ("person__name", "vacancy__title")
@@ -73,4 +78,4 @@ class ReferralAdmin(SimpleHistoryAdmin):
 
 
 for model in (j.EmployerAgreement, j.EmployerDemand, j.SubsidyPeriod):
-    admin.site.register(model, SimpleHistoryAdmin)
+    admin.site.register(model, RegisterAdmin)

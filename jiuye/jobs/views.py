@@ -16,6 +16,7 @@ from jiuye.jobs import models as j
 from jiuye.jobs import selectors, services
 from jiuye.jobs.forms import EmployerForm, VacancyForm, WishForm
 from jiuye.registry import models as m
+from jiuye.registry.paging import list_page
 from jiuye.registry.services import ValidationFailed
 from jiuye.registry.services import today as register_today
 
@@ -49,7 +50,9 @@ def _community(user):
 def vacancies(request):
     query = _text_param(request, "q")
     rows = selectors.vacancy_list(request.user, open_only=request.GET.get("all") != "1", query=query)
-    return render(request, "jobs/vacancies.html", {"vacancies": rows, "query": query})
+    page, filters = list_page(request, rows)
+    return render(request, "jobs/vacancies.html", {"vacancies": page.object_list, "query": query, "page": page,
+                                                   "filters": filters})
 
 
 @login_required
@@ -122,8 +125,9 @@ def person_jobs(request, pk: int):
 @login_required
 def referrals(request):
     stage = request.GET.get("stage") or None
+    page, filters = list_page(request, selectors.referral_list(request.user, stage=stage))
     return render(request, "jobs/referrals.html", {
-        "referrals": selectors.referral_list(request.user, stage=stage),
+        "referrals": page.object_list, "page": page, "filters": filters,
         "funnel": selectors.referral_funnel(request.user),
         "checks": selectors.checks_due(request.user, on=register_today()),
     })
@@ -169,8 +173,9 @@ def employers(request):
         else:
             messages.success(request, _("Employer added."))
             return redirect("employers")
-    rows = selectors.employer_list(request.user, query=_text_param(request, "q"))
-    return render(request, "jobs/employers.html", {"employers": rows, "form": form})
+    page, filters = list_page(request, selectors.employer_list(request.user, query=_text_param(request, "q")))
+    return render(request, "jobs/employers.html", {"employers": page.object_list, "form": form, "page": page,
+                                                   "filters": filters})
 
 
 def _form_post(request, form, run, success):
@@ -215,7 +220,9 @@ def posts(request):
     if done:
         return done
     today = register_today()
-    return render(request, "jobs/posts.html", {"posts": selectors.post_list(request.user, on=today), "form": form})
+    page, filters = list_page(request, selectors.post_list(request.user, on=today))
+    return render(request, "jobs/posts.html", {"posts": page.object_list, "form": form, "page": page,
+                                               "filters": filters})
 
 
 @login_required

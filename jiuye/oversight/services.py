@@ -32,6 +32,7 @@ from django.utils import timezone
 from jiuye.accounts.models import Role
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
+from jiuye.divisions.revisions import register_changed
 from jiuye.oversight.models import (
     Certification,
     CertificationLocked,
@@ -139,6 +140,7 @@ def _step(certification, action: str, user, *, reason: str = "", snapshot=None) 
 
 def _audit(user, action: str, target: str, code: str, **detail) -> None:
     audit_event_record(user=user, action=action, target=target, division_code=code, detail=detail)
+    register_changed(code)  # the pages of that division (a policy parameter: "", every page) are out of date
 
 
 def _text(value) -> str:

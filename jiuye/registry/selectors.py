@@ -88,3 +88,27 @@ def household_detail(user, pk: int):
         "dibao": list(household.dibao.order_by("-start")),
         "zero_cases": list(household.zero_cases.prefetch_related("actions").order_by("-detected_on")),
     }
+
+
+def household_page(user, pk: int):
+    """What the household page shows: the household (if the user may see it: else DoesNotExist)
+    with its members (IDs masked), 低保 and zero-employment cases, read once per day and revision
+    of its community's register (``divisions/revisions.py``)."""
+    import datetime as dt
+
+    from jiuye.divisions.revisions import cached
+
+    household = m.Household.objects.for_user(user).select_related("community").get(pk=pk)
+
+    def detail() -> dict:
+        members = household.members.order_by("relation", "birth_date").only(
+            "pk", "name", "relation", "sex", "birth_date", "id_number", "household_id")
+        return {
+            # What the page shows of each member: no full ID or phone number in the cache.
+            "members": [{"pk": p.pk, "name": p.name, "relation": p.relation, "sex": p.sex,
+                         "birth_date": p.birth_date, "id_number": idnumber.mask(p.id_number)} for p in members],
+            "dibao": list(household.dibao.order_by("-start")),
+            "zero_cases": list(household.zero_cases.prefetch_related("actions").order_by("-detected_on")),
+        }
+
+    return {"household": household, **cached("household", household.community.code, dt.date.today(), detail, pk)}

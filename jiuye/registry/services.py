@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
+from jiuye.divisions.revisions import register_changed
 from jiuye.registry import models as m
 from jiuye.registry.crypto import lookup_hash
 from jiuye.registry.rules import idnumber
@@ -109,7 +110,10 @@ def history_save(instance, user, reason: str) -> None:
 
 
 def audit(user, action: str, target: str, community_code: str, **detail) -> None:
+    """The audit event of a write to the register (registry, casework, jobs services), in its
+    transaction; the community's cached pages are out of date from now on."""
     audit_event_record(user=user, action=action, target=target, division_code=community_code, detail=detail)
+    register_changed(community_code)
 
 
 def person_ref(person) -> dict:

@@ -10,6 +10,8 @@ from jiuye.registry import models as m
 from jiuye.registry import selectors
 from jiuye.registry.scoping import can_reveal_ids
 
+SEARCH_LIMIT = 500  # matches found at most, shown a page at a time
+
 
 @login_required
 def search(request):
@@ -29,9 +31,14 @@ def search(request):
             messages.warning(request, _("ID and phone numbers are not searched from the address bar: type the "
                                         "number in the search box."))
             return redirect("search")
-    people = selectors.person_search(request.user, query)
+    from jiuye.registry.paging import list_page
+
+    people = selectors.person_search(request.user, query, limit=SEARCH_LIMIT)
+    # A search sent by the form pages by POST (the query stays out of URLs); a linked ?q=name by links.
+    page, filters = list_page(request, people, number=request.POST.get("page") if request.method == "POST" else None)
     template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
-    return render(request, template, {"query": query, "people": people,
+    return render(request, template, {"query": query, "people": page.object_list, "page": page, "filters": filters,
+                                      "post_query": query if request.method == "POST" else None,
                                       "can_add_household": _own_community(request.user) is not None})
 
 
@@ -103,7 +110,7 @@ def reveal(request, pk: int):
 @login_required
 def household(request, pk: int):
     try:
-        context = selectors.household_detail(request.user, pk)
+        context = selectors.household_page(request.user, pk)
     except m.Household.DoesNotExist:
         raise Http404 from None
     return render(request, "registry/household.html", context)

@@ -1,22 +1,27 @@
 from django.contrib import admin
 
+from jiuye.divisions.revisions import PagesOutOfDateAdmin
 from jiuye.standards.models import CalendarYear, EvaluationSnapshot, Holiday, PolicyParameter
 
 
+class PolicyAdmin(PagesOutOfDateAdmin, admin.ModelAdmin):
+    """A policy table edited here: every cached page is recomputed (``divisions/revisions.py``)."""
+
+
 @admin.register(PolicyParameter)
-class PolicyParameterAdmin(admin.ModelAdmin):
+class PolicyParameterAdmin(PolicyAdmin):
     list_display = ("key", "value", "note")
     search_fields = ("key",)
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(PolicyAdmin):
     list_display = ("date", "is_workday", "name")
     date_hierarchy = "date"
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(PolicyAdmin):
     list_display = ("year", "complete")
 
 

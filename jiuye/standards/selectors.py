@@ -2,26 +2,33 @@
 
 import datetime as dt
 
+from django.utils.translation import get_language
+
+from jiuye.divisions.revisions import cached
 from jiuye.registry.scoping import scope_prefix
 
 
-def standing_for_user(user, as_of: dt.date, explain: bool = False) -> dict:
+def _evaluated(prefix: str, as_of: dt.date, explain: bool) -> dict:
+    """The evaluation of a scope, once per day and revision of the register (IDs in it are masked)."""
     from jiuye.standards.evaluate import evaluate  # loads pandas: not at start-up
 
+    return cached("standing", prefix, dt.date.today(), lambda: evaluate(as_of, prefix=prefix, explain=explain),
+                  as_of.isoformat(), int(explain), get_language())
+
+
+def standing_for_user(user, as_of: dt.date, explain: bool = False) -> dict:
     prefix = scope_prefix(user)
     if prefix is None:
         return {"as_of": as_of.isoformat(), "period": {}, "warnings": [], "communities": []}
-    return evaluate(as_of, prefix=prefix, explain=explain)
+    return _evaluated(prefix, as_of, explain)
 
 
 def community_standing(user, code: str, as_of: dt.date) -> dict | None:
     """One community's eight standards with the persons behind each failure, if the user may see it."""
-    from jiuye.standards.evaluate import evaluate  # loads pandas: not at start-up
-
     prefix = scope_prefix(user)
     if prefix is None or len(code) != 12 or not code.isdigit() or not code.startswith(prefix):
         return None
-    result = evaluate(as_of, prefix=code, explain=True)
+    result = _evaluated(code, as_of, True)
     if not result["communities"]:
         return None
     return {"as_of": result["as_of"], "period": result["period"], "warnings": result["warnings"],

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from jiuye.audit.services import audit_event_record
+from jiuye.divisions.revisions import policy_changed
 from jiuye.standards.models import PolicyParameter
 from jiuye.standards.parameters import DEFAULTS
 
@@ -26,4 +27,5 @@ def policy_parameter_set(*, key: str, value, user=None) -> PolicyParameter:
     parameter.value = value
     parameter.save()
     audit_event_record(user=user, action="policy.set", target=key, detail={"before": before, "after": value})
+    policy_changed()
     return parameter

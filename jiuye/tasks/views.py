@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiuye.bilingual import one_language
+from jiuye.registry.paging import list_page
 from jiuye.registry.scoping import can_reveal_ids, scope_prefix
 from jiuye.tasks import services
 from jiuye.tasks.forms import ExportForm, ImportForm
@@ -50,9 +51,10 @@ def export_start(request):
 
 @login_required
 def job_list(request):
-    jobs = list(jobs_for_user(request.user)[:50])
+    page, filters = list_page(request, jobs_for_user(request.user))
+    jobs = list(page.object_list)
     services.jobs_stopped_fail(jobs)  # a job whose process died is shown (and recorded) failed
-    return render(request, "tasks/jobs.html", {"jobs": jobs})
+    return render(request, "tasks/jobs.html", {"jobs": jobs, "page": page, "filters": filters})
 
 
 def _job_context(request, pk: int) -> dict:

@@ -1,0 +1,82 @@
+"""Each desk page's queries are pinned, with enough residents that a query per row would show
+(30 more in one household, each unemployed, registered and referred), and only what a page
+shows is decrypted. The pages are viewed uncached (their first view of the day)."""
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+import time_machine
+from django.core.cache import caches
+
+from jiuye.divisions.models import Division
+from jiuye.jobs import models as j
+from jiuye.registry import crypto
+from jiuye.registry import models as m
+from jiuye.registry.paging import PAGE_SIZE
+from tests.test_list_pages import DAY, JIA, _fast_hashing, _many_residents, client_jia, jia  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+EXTRA = 30
+
+# The most queries each page may make on its first view, whatever the number of residents.
+PAGES = {
+    "/": 50,
+    "/zero/": 40,
+    "/standing/": 20,
+    f"/standing/{JIA}/": 20,
+    "/households/{household}/": 10,
+    "/people/?q=何": 6,
+    "/people/{person}/": 14,
+    "/people/{person}/jobs/": 30,
+    "/jobs/": 6,
+    "/jobs/vacancies/{vacancy}/": 25,
+    "/jobs/referrals/": 8,
+    "/jobs/employers/": 6,
+    "/jobs/posts/": 6,
+    "/ledgers/jobs/": 6,
+    "/ledgers/unemployed/": 25,
+    "/ledgers/labour-force/": 25,
+}
+
+
+@pytest.fixture
+def crowded(jia):  # noqa: F811
+    community = Division.objects.get(code=JIA)
+    employer = j.Employer.objects.create(community=community, name="重庆某公司")
+    vacancy = j.Vacancy.objects.create(community=community, employer=employer, title="岗位",
+                                       occupation_code="4-01-01-01", opened_on=DAY, count=100)
+    people = _many_residents(EXTRA)
+    for p in people:
+        m.StatusEpisode.objects.create(person=p, status="失业", start=dt.date(2026, 1, 1))
+        m.UnemploymentRegistration.objects.create(person=p, registered_on=dt.date(2026, 1, 1))
+    j.Referral.objects.bulk_create([j.Referral(vacancy=vacancy, person=p, referred_on=DAY) for p in people])
+    return {"household": people[0].household_id, "person": people[0].pk, "vacancy": vacancy.pk}
+
+
+@time_machine.travel(DAY)
+@pytest.mark.parametrize("url", list(PAGES))
+def test_a_desk_page_makes_no_query_per_row(client_jia, crowded, url, django_assert_max_num_queries):  # noqa: F811
+    url_of = url.format(**crowded)
+    client_jia.get(url_of)  # the day's zero-employment sync, sessions: as on any first view
+    caches["pages"].clear()
+    with django_assert_max_num_queries(PAGES[url]):
+        response = client_jia.get(url_of)
+    assert response.status_code == 200
+
+
+@time_machine.travel(DAY)
+def test_a_search_decrypts_only_the_residents_it_shows(client_jia, crowded):  # noqa: F811
+    real = crypto.decrypt
+    with mock.patch.object(crypto, "decrypt", side_effect=real) as decrypted:
+        body = client_jia.post("/people/", {"q": "何"}).content.decode()
+    assert 'rel="next"' in body  # more than a page matched
+    assert 0 < decrypted.call_count <= 2 * PAGE_SIZE + 2  # (and the field key check)  # an ID and a phone per resident shown
+
+
+@time_machine.travel(DAY)
+def test_the_referrals_page_decrypts_only_its_page(client_jia, crowded):  # noqa: F811
+    real = crypto.decrypt
+    with mock.patch.object(crypto, "decrypt", side_effect=real) as decrypted:
+        client_jia.get("/jobs/referrals/")
+    assert 0 < decrypted.call_count <= 2 * PAGE_SIZE + 2  # (and the field key check)
