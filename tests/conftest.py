@@ -13,6 +13,26 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 EXAMPLE = SHARED / "spec" / "examples" / "basic"
 
 
+# The worked example's community 甲 and the password of the workers tests add to it.
+JIA = "500103001001"
+PASSWORD = "Gongzuo-2026!x"
+
+
+@pytest.fixture
+def fast_hashing(settings):
+    """Logins in a test cost a hash, not PBKDF2's half second."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def jia(jiuye, example_dir):
+    """The worked example imported, and ``jia``, a community worker of 甲."""
+    from jiuye.accounts.services import user_add
+
+    assert jiuye("import", str(example_dir)).code == 0
+    return user_add(username="jia", role="community", scope_code=JIA, password=PASSWORD)
+
+
 @dataclass
 class Run:
     code: int

@@ -337,6 +337,12 @@ def redis_worker_app():
 
 
 def _forget_connections(app):
+    """Closes the app's broker connections and gives kombu fresh global pools: a real worker
+    closes them on its way out, and an eager job of a later test (the browser's import, the
+    dashboard's trend) would find them closed ("Acquire on closed pool")."""
+    from kombu import pools
+
+    pools.reset()
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None

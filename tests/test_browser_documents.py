@@ -24,21 +24,6 @@ WIDTHS = [390, 1366]
 pytestmark = MARKS
 
 
-@pytest.fixture(autouse=True)
-def _fresh_celery_pools():
-    """The dashboard's background job runs eagerly in the live server's thread. A test of a real
-    worker (tests/test_background.py) closes kombu's global connection and producer pools on its
-    way out; an eager job sent afterwards would find them closed ("Acquire on closed pool")."""
-    from kombu import pools
-
-    from jiuye.celery import app
-
-    pools.reset()
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-
 
 @pytest.fixture
 def people(example_dir, settings, tmp_path):

@@ -17,20 +17,6 @@ NEW_MAN = make_id("50010319900101123")
 pytestmark = MARKS
 
 
-@pytest.fixture(autouse=True)
-def _fresh_celery_pools():
-    """The import's jobs run eagerly in the live server's thread; a test of a real worker
-    (tests/test_background.py) closes kombu's pools on its way out (as in test_browser_documents)."""
-    from kombu import pools
-
-    from jiuye.celery import app
-
-    pools.reset()
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-
 
 @pytest.fixture
 def worker(example_dir, settings, tmp_path):

@@ -22,22 +22,10 @@ from jiuye.casework.models import ZeroEmploymentCase
 from jiuye.divisions.revisions import register_changed, revision
 from jiuye.registry import models as m
 from jiuye.registry import services as rs
+from tests.conftest import JIA, PASSWORD
 
-pytestmark = pytest.mark.django_db
-PASSWORD = "Gongzuo-2026!x"
-JIA = "500103001001"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_hashing")]
 DAY = dt.date(2026, 10, 9)
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def jia(jiuye, example_dir):
-    assert jiuye("import", str(example_dir)).code == 0
-    return user_add(username="jia", role="community", scope_code=JIA, password=PASSWORD)
 
 
 @pytest.fixture

@@ -14,9 +14,10 @@ from jiuye.jobs import models as j
 from jiuye.registry import crypto
 from jiuye.registry import models as m
 from jiuye.registry.paging import PAGE_SIZE
-from tests.test_list_pages import DAY, JIA, _fast_hashing, _many_residents, client_jia, jia  # noqa: F401
+from tests.conftest import JIA
+from tests.test_list_pages import DAY, _many_residents, client_jia  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_hashing")]
 EXTRA = 30
 
 # The most queries each page may make on its first view, whatever the number of residents.

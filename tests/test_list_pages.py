@@ -7,30 +7,17 @@ import re
 import pytest
 import time_machine
 
-from jiuye.accounts.services import user_add
 from jiuye.divisions.models import Division
 from jiuye.jobs import models as j
 from jiuye.registry import models as m
 from jiuye.registry.paging import PAGE_SIZE
 from jiuye.tasks.models import Job, JobKind, JobState
+from tests.conftest import JIA
 from tests.ledger_builders import make_id
 
-pytestmark = pytest.mark.django_db
-PASSWORD = "Gongzuo-2026!x"
-JIA = "500103001001"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_hashing")]
 DAY = dt.date(2026, 10, 9)
 N = PAGE_SIZE + 5
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def jia(jiuye, example_dir):
-    assert jiuye("import", str(example_dir)).code == 0
-    return user_add(username="jia", role="community", scope_code=JIA, password=PASSWORD)
 
 
 @pytest.fixture

@@ -50,20 +50,6 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_celery_pools():
-    """The trend's job runs eagerly here; a test of a real worker (tests/test_background.py) leaves
-    kombu's global pools closed on its way out."""
-    from kombu import pools
-
-    from jiuye.celery import app
-
-    pools.reset()
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-
 
 @pytest.fixture
 def register(jiuye, example_dir):

@@ -17,26 +17,14 @@ import time_machine
 from jiuye.accounts.services import user_add
 from jiuye.casework import services as cs
 from jiuye.registry import models as m
+from tests.conftest import JIA, PASSWORD
 
-pytestmark = pytest.mark.django_db
-PASSWORD = "Gongzuo-2026!x"
-JIA = "500103001001"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_hashing")]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def at(day: dt.date, hour: int = 10):
     return time_machine.travel(dt.datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI), tick=False)
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def jia(jiuye, example_dir):
-    assert jiuye("import", str(example_dir)).code == 0
-    return user_add(username="jia", role="community", scope_code=JIA, password=PASSWORD)
 
 
 @pytest.fixture
