@@ -11,11 +11,23 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --no-deps -e .
 export JIUYE_VAR_DIR="${JIUYE_VAR_DIR:-$(mktemp -d)}"
 
-echo "== tests on SQLite"
-JIUYE_DATABASE_URL= .venv/bin/pytest "$@"
-
 PG_URL=${JIUYE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
+PG_UP=0
 if .venv/bin/python -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$PG_URL" 2>/dev/null; then
+  PG_UP=1
+fi
+
+if [ "$PG_UP" = "1" ]; then
+  # Tests marked pg_only (browser, office suite, PDF: no database changes their outcome) run
+  # once, in the PostgreSQL pass below.
+  echo "== tests on SQLite (pg_only tests in the PostgreSQL pass)"
+  JIUYE_DATABASE_URL= .venv/bin/pytest -m "not pg_only" "$@"
+else
+  echo "== tests on SQLite"
+  JIUYE_DATABASE_URL= .venv/bin/pytest "$@"
+fi
+
+if [ "$PG_UP" = "1" ]; then
   echo "== tests on PostgreSQL ($PG_URL)"
   # A test database left behind by an interrupted run (or held by a stale session) is dropped first.
   .venv/bin/python - "$PG_URL" <<'PY'

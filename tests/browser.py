@@ -27,6 +27,7 @@ MARKS = [
     pytest.mark.skipif(not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists(),
                        reason=f"Chromium not found at {CHROMIUM}: apt-get install chromium to run browser tests"),
     pytest.mark.django_db(transaction=True),
+    pytest.mark.pg_only,
 ]
 
 

@@ -28,6 +28,7 @@ from tests.test_import_rejections import EXAMPLE_COUNTS, ZHANG, counts, problem_
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = [
     pytest.mark.office,
+    pytest.mark.pg_only,
     pytest.mark.django_db,
     pytest.mark.skipif(SOFFICE is None, reason="LibreOffice not found (soffice): apt-get install libreoffice-calc "
                                                "to run the office-suite round trips"),

@@ -149,6 +149,7 @@ def test_a_period_publishes_the_figures_of_its_first_day(client, register):
 
 
 @on(D)
+@pytest.mark.pg_only
 def test_the_poster_prints_the_same_document(client, register):
     if noticeboard.poster_missing() or not shutil.which("pdftotext"):
         pytest.skip("the poster cannot be made here: " + "; ".join(noticeboard.poster_missing() or ["pdftotext"]))

@@ -29,7 +29,7 @@ from jiuye.ledgers.printsetup import HEADING_FONT, TEXT_FONT
 from jiuye.registry.models import Person
 from tests.conftest import run_jiuye
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg_only]
 
 D = dt.date(2026, 6, 30)
 TOOLS = ("soffice", "pdftotext", "pdffonts", "fc-match")
