@@ -141,6 +141,21 @@ def test_a_page_reads_its_scopes_revision_once(view, url):
 
 
 @time_machine.travel(DAY)
+def test_after_the_nightly_run_a_first_view_of_the_day_is_read_from_the_cache(view, jia):
+    from jiuye.tasks.tasks import nightly_evaluation
+
+    nightly_evaluation.delay().get()  # today's: the cases synced, each community's desk pages computed
+    for url in ["/", "/zero/", "/standing/", f"/standing/{JIA}/"]:
+        with Evaluations() as counted:
+            view(url)
+        assert counted.calls == 0, url
+    cs.home_visit(user=jia, person=_person("刘婷"), date=DAY)  # a write: the next view computes again
+    with Evaluations() as counted:
+        assert "刘婷" not in _queue(view("/"))
+    assert counted.calls > 0
+
+
+@time_machine.travel(DAY)
 def test_the_cache_is_per_day(view, jia):
     view("/")
     with time_machine.travel(DAY + dt.timedelta(days=1)), Evaluations() as counted:
