@@ -98,23 +98,26 @@ def ledger_rows(*, user, slug: str, division_code: str, as_of: dt.date, filters=
     each row is a list of cell values in column order (dates as ``date``, IDs and phones
     masked unless ``reveal_ids`` and :func:`can_reveal_ids`).
 
-    Masked rows are computed once per division, date, filters, day and revision of the
-    register (``divisions/revisions.py``); a search by name or number (``q``) is not cached,
-    so no ID typed in a filter is part of a key.
-
     Raises PermissionDenied when the division is outside the user's scope and
     LedgerError for an unknown slug or a bad filter.
     """
+    _, _, _, columns, rows, _ = ledger_table(
+        user=user, slug=slug, division_code=division_code, as_of=as_of, filters=filters, reveal_ids=reveal_ids
+    )
+    return columns, rows
+
+
+def ledger_page_rows(*, user, slug: str, division_code: str, as_of: dt.date, filters=None):
+    """``ledger_rows`` masked, for the ledger's screen page: computed once per division, date,
+    filters, day and revision of the register (``divisions/revisions.py``). A search by name or
+    number (``q``) is not cached, so no ID typed in a filter is part of a key."""
     from jiuye.divisions.codes import community_prefix
     from jiuye.divisions.revisions import cached
 
     def table():
-        _, _, _, columns, rows, _ = ledger_table(
-            user=user, slug=slug, division_code=division_code, as_of=as_of, filters=filters, reveal_ids=reveal_ids
-        )
-        return columns, rows
+        return ledger_rows(user=user, slug=slug, division_code=division_code, as_of=as_of, filters=filters)
 
-    if (reveal_ids and can_reveal_ids(user)) or (filters or {}).get("q"):
+    if (filters or {}).get("q"):
         return table()
     get_ledger(slug)  # LedgerError for an unknown ledger
     division = ledger_division(user, division_code)  # the user's scope, before any cached page
