@@ -137,7 +137,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "jiuye.accounts.backends.ScopedModelBackend",  # Django's ModelBackend, the scope read with the user
 ]
 
 ROOT_URLCONF = "jiuye.urls"

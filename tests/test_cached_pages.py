@@ -26,6 +26,10 @@ from tests.conftest import JIA, PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_hashing")]
 DAY = dt.date(2026, 10, 9)
+# The most queries a cached page makes: the session, the user with their scope, the scope's
+# revision (once a request, however many cached parts the page has) and what is read on every
+# view (the person or household asked for, the viewer's permissions, open cases).
+CACHED_QUERIES = 6
 
 
 @pytest.fixture
@@ -110,15 +114,45 @@ class Evaluations:
 
 
 @time_machine.travel(DAY)
-@pytest.mark.parametrize("url", ["/", "/zero/", "/standing/", f"/standing/{JIA}/", "household"])
+@pytest.mark.parametrize("url", ["/", "/zero/", "/standing/", f"/standing/{JIA}/", "household", "person",
+                                 "/ledgers/labour-force/", "/ledgers/services/", "/ledgers/unemployed/"])
 def test_a_second_view_does_not_evaluate_the_community_again(view, url, django_assert_max_num_queries):
     if url == "household":
         url = f"/households/{m.Household.objects.get(code='A4').pk}/"
+    if url == "person":
+        url = f"/people/{_person('刘婷').pk}/"
     first = view(url)
-    with Evaluations() as counted, django_assert_max_num_queries(12):
+    with Evaluations() as counted, django_assert_max_num_queries(CACHED_QUERIES):
         again = view(url)
     assert counted.calls == 0
     assert _without_tokens(again) == _without_tokens(first)
+
+
+@time_machine.travel(DAY)
+@pytest.mark.parametrize("url", ["/", "/zero/", "/ledgers/unemployed/"])
+def test_a_page_reads_its_scopes_revision_once(view, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    view(url)
+    with CaptureQueriesContext(connection) as queries:
+        view(url)  # Today and the board: the day's sync and the cached page, under one revision
+    assert len([q for q in queries.captured_queries if "divisions_revision" in q["sql"]]) == 1
+
+
+@time_machine.travel(DAY)
+def test_after_the_nightly_run_a_first_view_of_the_day_is_read_from_the_cache(view, jia):
+    from jiuye.tasks.tasks import nightly_evaluation
+
+    nightly_evaluation.delay().get()  # today's: the cases synced, each community's desk pages computed
+    for url in ["/", "/zero/", "/standing/", f"/standing/{JIA}/"]:
+        with Evaluations() as counted:
+            view(url)
+        assert counted.calls == 0, url
+    cs.home_visit(user=jia, person=_person("刘婷"), date=DAY)  # a write: the next view computes again
+    with Evaluations() as counted:
+        assert "刘婷" not in _queue(view("/"))
+    assert counted.calls > 0
 
 
 @time_machine.travel(DAY)
@@ -223,6 +257,52 @@ def test_a_holiday_added_in_the_admin_shows_at_once(view, client, jia, colleague
     assert later > due
 
 
+def _count(html: str, word: str) -> int:
+    return html.split("<table", 1)[-1].count(word)
+
+
+@time_machine.travel(DAY)
+def test_the_person_page_and_a_ledger_show_a_service_write_at_once(view, colleague):
+    liu = _person("刘婷")
+    person, ledger = view(f"/people/{liu.pk}/"), view("/ledgers/services/")
+    cs.home_visit(user=colleague, person=liu, date=DAY)
+    assert _count(view(f"/people/{liu.pk}/"), "上门走访") == _count(person, "上门走访") + 1
+    assert _count(view("/ledgers/services/"), "上门走访") == _count(ledger, "上门走访") + 1
+
+
+@time_machine.travel(DAY)
+def test_the_person_page_and_a_ledger_show_an_import_at_once(view, jiuye, example_dir, tmp_path):
+    liu = _person("刘婷")
+    person, ledger = view(f"/people/{liu.pk}/"), view("/ledgers/services/")
+    changed = tmp_path / "changed"
+    shutil.copytree(example_dir, changed)
+    with open(changed / "服务记录.csv", "a", encoding="utf-8") as f:
+        f.write(f"{liu.id_number},2026-10-08,上门走访,,\n")
+    assert jiuye("import", str(changed)).code == 0
+    assert _count(view(f"/people/{liu.pk}/"), "上门走访") == _count(person, "上门走访") + 1
+    assert _count(view("/ledgers/services/"), "上门走访") == _count(ledger, "上门走访") + 1
+
+
+@time_machine.travel(DAY)
+def test_the_unemployed_ledger_shows_a_status_change_at_once(view, colleague):
+    employed = next(p for p in m.Person.objects.filter(household__community__code=JIA)
+                    if p.statuses.filter(end=None, status="就业").exists())
+    assert employed.name not in view("/ledgers/unemployed/")
+    rs.status_change(user=colleague, person=employed, status="失业", start=dt.date(2026, 10, 1))
+    assert employed.name in view("/ledgers/unemployed/")
+
+
+@time_machine.travel(DAY)
+def test_a_ledger_searched_is_not_cached(view):
+    """What is typed in a ledger's search may be an ID number: it is never part of a key."""
+    from django.core.cache import caches
+
+    assert "刘婷" in view("/ledgers/labour-force/?q=刘婷")
+    assert not [k for k in caches["pages"]._cache if ":ledger:" in k]
+    view("/ledgers/labour-force/")
+    assert [k for k in caches["pages"]._cache if ":ledger:" in k]
+
+
 # -- what a viewer may see ---------------------------------------------------------------------------
 
 
@@ -231,13 +311,21 @@ def test_a_viewer_who_may_see_full_ids_leaves_none_in_the_cache(view, jia):
     revealer = user_add(username="ding", role="community", scope_code=JIA, password=PASSWORD)
     revealer.user_permissions.add(Permission.objects.get(codename="view_full_id"))
     a2 = m.Household.objects.get(code="A2")
-    urls = ["/", "/zero/", f"/standing/{JIA}/", f"/households/{a2.pk}/"]
+    urls = ["/", "/zero/", f"/standing/{JIA}/", f"/households/{a2.pk}/", f"/people/{a2.members.first().pk}/",
+            "/ledgers/labour-force/", "/ledgers/services/"]
     for url in urls:
         view(url, user=revealer)
     full = [p.id_number for p in m.Person.objects.filter(household__community__code=JIA)]
     for url in urls:
         body = view(url)
         assert not [i for i in full if i in body], url
+    import pickle
+
+    from django.core.cache import caches
+
+    cached = caches["pages"]._cache  # the local-memory cache of the tests: every cached value, pickled
+    assert len(cached) >= len(urls)
+    assert not [(k, i) for i in full for k, v in cached.items() if i.encode() in v or i in str(pickle.loads(v))]
     assert "500103********" in view(f"/households/{a2.pk}/")
 
 

@@ -347,6 +347,41 @@ def today_queue(user, today: dt.date | None = None, horizon_days: int = HORIZON_
                                getattr(user, "role", ""), user.is_superuser))  # what a user of the scope sees
 
 
+def _zero_current(prefix: str, today: dt.date) -> list[tuple[int, dt.date, dt.date, int]]:
+    """The households of a scope zero-employment today (household, since, deadline, days left),
+    once per day and revision of the register."""
+    from jiuye.standards.context import load_context
+    from jiuye.standards.dates import from_day
+    from jiuye.standards.rules import s2
+
+    def current_households() -> list[tuple[int, dt.date, dt.date, int]]:
+        ctx = load_context(today, load_parameters(), prefix)
+        current, _, _ = s2.frames(ctx)
+        return [(int(row.hh), from_day(row.start), from_day(row.deadline), int(row.deadline) - ctx.D)
+                for row in current.itertuples(index=False)]
+
+    return cached("zero", prefix, today, current_households)
+
+
+def desk_pages_warm(*, community: str, today: dt.date) -> None:
+    """Compute a community's cached desk pages of the day before anyone opens them (the nightly
+    run, after the community's zero-employment sync): the board, the standing and community
+    pages (in the site's language) and each of its workers' Today. A first view of the morning
+    then reads them from the cache, unless the register changed since."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from jiuye.accounts.models import User
+    from jiuye.standards.selectors import standing_warm
+
+    with translation.override(settings.LANGUAGE_CODE):
+        _zero_current(community, today)
+        standing_warm(community, today)
+        for user in User.objects.filter(is_active=True, scope__code=community).select_related("scope"):
+            if scope_prefix(user) == community:
+                cached("today", community, today, lambda user=user: _desk_items(user, today, community), user.pk)
+
+
 def zero_employment_board(user, today: dt.date) -> dict:
     """Households zero-employment today with days left of the limit, and this year's eliminated cases.
 
@@ -355,10 +390,6 @@ def zero_employment_board(user, today: dt.date) -> dict:
     """
     from jiuye.casework.services import zero_employment_sync_when_changed
     from jiuye.divisions.models import Division, Level
-    from jiuye.standards.context import load_context
-    from jiuye.standards.dates import from_day
-    from jiuye.standards.rules import s2
-
     prefix = scope_prefix(user)
     if prefix is None:
         return {"current": [], "eliminated": []}
@@ -366,13 +397,7 @@ def zero_employment_board(user, today: dt.date) -> dict:
         for community in Division.objects.filter(level=Level.COMMUNITY, code=prefix):
             zero_employment_sync_when_changed(user=user, community=community, as_of=today)
 
-    def current_households() -> list[tuple[int, dt.date, dt.date, int]]:
-        ctx = load_context(today, load_parameters(), prefix)
-        current, _, _ = s2.frames(ctx)
-        return [(int(row.hh), from_day(row.start), from_day(row.deadline), int(row.deadline) - ctx.D)
-                for row in current.itertuples(index=False)]
-
-    current = cached("zero", prefix, today, current_households)  # once per day and revision of the register
+    current = _zero_current(prefix, today)
     cases = {(c.household_id, c.detected_on): c for c in ZeroEmploymentCase.objects.for_user(user)
              .filter(eliminated_on__isnull=True)}
     households = {h.pk: h for h in m.Household.objects.for_user(user).filter(pk__in=[c[0] for c in current])}

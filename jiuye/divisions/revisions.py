@@ -15,9 +15,11 @@ least as new as it. ``docs/decisions.md``, "Cached pages".
 """
 
 import datetime as dt
+import threading
 import time
 
 from django.core.cache import caches
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models import F, Q, Sum
 
@@ -27,6 +29,28 @@ CACHE = "pages"
 TIMEOUT = 26 * 3600  # a day's pages, whatever the hour they were first computed
 POLICY = ""
 
+# The revisions read during one request (a thread serves one request at a time): a page that
+# reads several cached parts of one scope sums its revisions once. Outside a request (the CLI,
+# the tasks) nothing is kept; any write through this module forgets what was read.
+_request = threading.local()
+
+
+def _request_began(**kwargs) -> None:
+    _request.seen = {}
+
+
+def _request_ended(**kwargs) -> None:
+    _request.seen = None
+
+
+request_started.connect(_request_began, dispatch_uid="jiuye-revisions-begin")
+request_finished.connect(_request_ended, dispatch_uid="jiuye-revisions-end")
+
+
+def _forget() -> None:
+    if getattr(_request, "seen", None):
+        _request.seen = {}
+
 
 def register_changed(codes) -> None:
     """The registers of these divisions changed (a code, or an iterable of codes)."""
@@ -35,6 +59,7 @@ def register_changed(codes) -> None:
     codes = sorted({c or POLICY for c in codes if c is not None})
     if not codes:
         return
+    _forget()
     with transaction.atomic():
         moved = Revision.objects.filter(key__in=codes).update(n=F("n") + 1)
         if moved < len(codes):
@@ -50,14 +75,21 @@ def policy_changed(*, jump: bool = False) -> None:
     that no page cached before the restore is taken for one of the restored data."""
     register_changed(POLICY)
     if jump:
+        _forget()
         Revision.objects.filter(key=POLICY).update(n=F("n") + int(time.time() * 1000))
 
 
 def revision(prefix: str) -> int:
-    """The revision of a scope (a division-code prefix, ``""`` for the city)."""
+    """The revision of a scope (a division-code prefix, ``""`` for the city), read once a request."""
+    seen = getattr(_request, "seen", None)
+    if seen is not None and prefix in seen:
+        return seen[prefix]
     ancestors = [prefix[:k] for k in range(len(prefix))]
     total = Revision.objects.filter(Q(key__startswith=prefix) | Q(key__in=ancestors)).aggregate(n=Sum("n"))["n"]
-    return int(total or 0)
+    total = int(total or 0)
+    if seen is not None:
+        seen[prefix] = total
+    return total
 
 
 def cacheable(prefix) -> bool:

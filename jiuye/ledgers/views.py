@@ -45,7 +45,12 @@ def index(request):
 
 @login_required
 def ledger(request, slug: str):
-    from jiuye.ledgers.printed import BY_SLUG, LedgerError, can_reveal_ids, ledger_rows  # not at start-up
+    from jiuye.ledgers.printed import (  # not at start-up
+        BY_SLUG,
+        LedgerError,
+        can_reveal_ids,
+        ledger_page_rows,
+    )
 
     spec = BY_SLUG.get(slug)
     if spec is None:
@@ -53,7 +58,7 @@ def ledger(request, slug: str):
     code, as_of, filters = _division_code(request), _as_of(request), _filters(request, spec)
     error = None
     try:
-        columns, rows = ledger_rows(user=request.user, slug=slug, division_code=code, as_of=as_of, filters=filters)
+        columns, rows = ledger_page_rows(user=request.user, slug=slug, division_code=code, as_of=as_of, filters=filters)
     except LedgerError as exc:
         columns, rows, error = [], [], str(exc)
     except (Division.DoesNotExist, ValueError):

@@ -67,17 +67,42 @@ def person_search(user, query: str, limit: int = 50):
 
 
 def person_detail(user, pk: int):
-    """The person with the full dated history, or DoesNotExist if outside the scope."""
+    """The person with the full dated history, or DoesNotExist if outside the scope.
+
+    The person is read on every view (what the viewer may see of their ID is applied then);
+    the lists below are read once per day and revision of their community's register
+    (``divisions/revisions.py``) and hold no ID or phone number: the change history is kept as
+    the date, kind and user of each change, not the historical records (which carry them)."""
+    import datetime as dt
+
+    from django.utils.translation import get_language
+
+    from jiuye.divisions.revisions import cached
+
     person = m.Person.objects.for_user(user).select_related("household", "household__community").get(pk=pk)
-    return {
-        "person": person,
-        "statuses": list(person.statuses.order_by("-start")),
-        "registrations": list(person.registrations.order_by("-registered_on")),
-        "services": list(person.services.order_by("-date", "-id")[:200]),
-        "trainings": list(person.trainings.order_by("-start")),
-        "benefits": list(person.benefits.order_by("-start")),
-        "history": list(person.history.select_related("history_user").order_by("-history_date")[:50]),
-    }
+
+    def lists() -> dict:
+        history = person.history.select_related("history_user").only(
+            "history_id", "history_date", "history_type", "history_user__username").order_by("-history_date")[:50]
+        def rows(queryset) -> list:
+            rows = list(queryset)
+            for row in rows:  # each row knows its person, decrypted numbers and all: not in the cache
+                row._state.fields_cache.pop("person", None)
+            return rows
+
+        return {
+            "statuses": rows(person.statuses.order_by("-start")),
+            "registrations": rows(person.registrations.order_by("-registered_on")),
+            "services": rows(person.services.order_by("-date", "-id")[:200]),
+            "trainings": rows(person.trainings.order_by("-start")),
+            "benefits": rows(person.benefits.order_by("-start")),
+            "history": [{"history_date": h.history_date, "get_history_type_display": str(h.get_history_type_display()),
+                         "history_user": {"username": h.history_user.username if h.history_user else ""}}
+                        for h in history],
+        }
+
+    return {"person": person, **cached("person", person.household.community.code, dt.date.today(), lists, pk,
+                                       get_language())}
 
 
 def household_detail(user, pk: int):

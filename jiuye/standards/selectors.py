@@ -16,6 +16,14 @@ def _evaluated(prefix: str, as_of: dt.date, explain: bool) -> dict:
                   as_of.isoformat(), int(explain), get_language())
 
 
+def standing_warm(prefix: str, as_of: dt.date) -> None:
+    """The standing page of a scope and its community page (with the persons behind each
+    failure) computed into the cache (``casework.selectors.desk_pages_warm``)."""
+    _evaluated(prefix, as_of, False)
+    if len(prefix) == 12:
+        _evaluated(prefix, as_of, True)
+
+
 def standing_for_user(user, as_of: dt.date, explain: bool = False) -> dict:
     prefix = scope_prefix(user)
     if prefix is None:

@@ -284,8 +284,10 @@ def _run_export(job: Job, progress) -> None:
 
 def _run_evaluate(job: Job, progress) -> None:
     """The nightly run: the city-wide evaluation saved as a snapshot (with rollups), then
-    each community's zero-employment cases brought in line with the register."""
-    from jiuye.casework.services import zero_employment_sync
+    each community's zero-employment cases brought in line with the register and (for today)
+    its desk pages computed into the page cache."""
+    from jiuye.casework.selectors import desk_pages_warm
+    from jiuye.casework.services import zero_employment_sync_when_changed
     from jiuye.divisions.models import Division, Level
     from jiuye.oversight.dashboards import dashboard_refresh
 
@@ -296,8 +298,10 @@ def _run_evaluate(job: Job, progress) -> None:
     created = eliminated = 0
     for i, code in enumerate(codes, start=1):
         progress(f"零就业家庭 / zero-employment: {code}", done=i, total=len(codes) + 1)
-        counts = zero_employment_sync(user=None, community=code, as_of=as_of)
-        created, eliminated = created + counts["created"], eliminated + counts["eliminated"]
+        counts = zero_employment_sync_when_changed(user=None, community=code, as_of=as_of) or {}
+        created, eliminated = created + counts.get("created", 0), eliminated + counts.get("eliminated", 0)
+        if as_of == dt.date.today():  # the day's desk pages, ready for the morning's first views
+            desk_pages_warm(community=code, today=as_of)
     job.result = {"snapshot": snapshot.pk, "as_of": as_of.isoformat(), "communities": len(codes),
                   "zero_created": created, "zero_eliminated": eliminated}
     job.message = f"已保存评估快照 / snapshot saved: #{snapshot.pk}"

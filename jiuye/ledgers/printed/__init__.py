@@ -10,7 +10,14 @@ data transfer between deployments.
 """
 
 from jiuye.ledgers.printed.definitions import BY_SLUG, LEDGERS, Column, Ledger, LedgerError, get_ledger
-from jiuye.ledgers.printed.rows import can_reveal_ids, ledger_division, ledger_list, ledger_rows, mask_phone
+from jiuye.ledgers.printed.rows import (
+    can_reveal_ids,
+    ledger_division,
+    ledger_list,
+    ledger_page_rows,
+    ledger_rows,
+    mask_phone,
+)
 from jiuye.ledgers.printed.workbook import ledger_workbook
 
 __all__ = [
@@ -23,6 +30,7 @@ __all__ = [
     "get_ledger",
     "ledger_division",
     "ledger_list",
+    "ledger_page_rows",
     "ledger_rows",
     "ledger_workbook",
     "mask_phone",

@@ -105,3 +105,22 @@ def ledger_rows(*, user, slug: str, division_code: str, as_of: dt.date, filters=
         user=user, slug=slug, division_code=division_code, as_of=as_of, filters=filters, reveal_ids=reveal_ids
     )
     return columns, rows
+
+
+def ledger_page_rows(*, user, slug: str, division_code: str, as_of: dt.date, filters=None):
+    """``ledger_rows`` masked, for the ledger's screen page: computed once per division, date,
+    filters, day and revision of the register (``divisions/revisions.py``). A search by name or
+    number (``q``) is not cached, so no ID typed in a filter is part of a key."""
+    from jiuye.divisions.codes import community_prefix
+    from jiuye.divisions.revisions import cached
+
+    def table():
+        return ledger_rows(user=user, slug=slug, division_code=division_code, as_of=as_of, filters=filters)
+
+    if (filters or {}).get("q"):
+        return table()
+    get_ledger(slug)  # LedgerError for an unknown ledger
+    division = ledger_division(user, division_code)  # the user's scope, before any cached page
+    shown = sorted((k, str(v)) for k, v in (filters or {}).items() if v)
+    return cached("ledger", community_prefix(division.code), dt.date.today(), table, slug, division.code,
+                  as_of.isoformat(), *(f"{k}={v}" for k, v in shown))
