@@ -24,7 +24,7 @@ from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
 from jiuye.exchange.bulk import DEFER_INDEXES_ROWS, DeferredIndexes, insert_columns
 from jiuye.exchange.changes import keys_seal
-from jiuye.exchange.reader import read_input
+from jiuye.exchange.reader import iter_input
 from jiuye.registry import models as m
 from jiuye.registry.crypto import lookup_hash_column, phone_hash_column
 from jiuye.registry.rules import idnumber
@@ -438,8 +438,8 @@ def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = N
     """
     path = Path(path)
     result = ImportResult(dry_run=dry_run)
-    raw_tables, result.problems = read_input(path)
-    parsed = parse_tables(raw_tables, result.problems, result.notices, today=today)
+    # Each table parsed as it is read, its raw cells dropped before the next is read.
+    parsed = parse_tables(iter_input(path, result.problems), result.problems, result.notices, today=today)
     gc.collect()  # what is garbage now is collected, not frozen with the rest
     gc.freeze()  # the parsed register out of the collector's sight until the end (_unfreezing_gc)
     _rejected_whole(parsed, result.problems)

@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import gc
 import re
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -456,7 +457,7 @@ def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], position
 REFERENCED = frozenset(target for refs in REFERENCES.values() for _, target in refs)
 
 
-def parse_tables(raw_tables: list[RawTable], problems: list[Problem], warnings: list[Problem],
+def parse_tables(raw_tables: Iterable[RawTable], problems: list[Problem], warnings: list[Problem],
                  today: dt.date | None = None) -> dict[str, ParsedTable]:
     """Parse every table (``problems`` and ``warnings`` collect what is found); ``today``
     (default: the local date) is the day after which a date earns a warning."""
@@ -469,6 +470,7 @@ def parse_tables(raw_tables: list[RawTable], problems: list[Problem], warnings: 
         table = TABLE_BY_NAME[raw.name]
         if raw.unreadable:
             parsed[raw.name] = ParsedTable(table, (), [], raw.source, rejected=True)
+            raw.rows = []
             continue
         known = set(table.column_names)
         positions: dict[str, int] = {}
