@@ -14,6 +14,7 @@ order. Both give the same rows. ``parse_tables`` consumes the raw tables' rows
 import datetime as dt
 import functools
 import gc
+import operator
 import re
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -75,16 +76,34 @@ class RawTable:
     unreadable: bool = False
 
 
-@dataclass(slots=True)
 class Row:
-    number: int
-    values: dict
-    get: object = field(init=False, repr=False, compare=False)  # slots: no __dict__ per row
+    """A parsed row: its spreadsheet row number and one value per present column of its
+    table, held as a tuple (``cells``, in the order of ``present``) beside the table's one
+    column -> position map (``index``): a large register is not held as a dict per row."""
 
-    def __post_init__(self):
-        # ``row.get(column, default)`` is the values' own dict.get, bound once: the
-        # importer calls it millions of times for a large register.
-        self.get = self.values.get
+    __slots__ = ("number", "cells", "index")
+
+    def __init__(self, number: int, cells: tuple, index: dict[str, int]):
+        self.number = number
+        self.cells = cells
+        self.index = index
+
+    def get(self, column: str, default=None):
+        i = self.index.get(column)
+        return default if i is None else self.cells[i]
+
+    @property
+    def values(self) -> dict:
+        """The row's values by column (a new dict)."""
+        return dict(zip(self.index, self.cells, strict=True))
+
+    def __repr__(self) -> str:
+        return f"Row({self.number}, {self.values!r})"
+
+
+def column_index(present: tuple[str, ...]) -> dict[str, int]:
+    """The column -> position map the rows of a table share."""
+    return {name: i for i, name in enumerate(present)}
 
 
 @dataclass
@@ -437,8 +456,8 @@ def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], position
     key_columns = table.key or present
     if any(k not in present for k in key_columns):
         return None
-    rows = [Row(number, dict(zip(present, values, strict=True)))
-            for (number, _), values in zip(records, zip(*columns, strict=True), strict=True)]
+    index = column_index(present)
+    rows = list(map(Row, [number for number, _ in records], zip(*columns, strict=True), repeat(index)))
     keys = list(zip(*[columns[present.index(k)] for k in key_columns], strict=True))
     if len(set(keys)) == len(keys):
         return rows
@@ -448,7 +467,7 @@ def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], position
         first = seen.setdefault(key, row)
         if first is row:
             kept.append(row)
-        elif first.values != row.values:
+        elif first.cells != row.cells:
             return None  # reported by the row-by-row pass
     return kept  # identical repeats dropped, the first kept
 
@@ -510,11 +529,10 @@ def parse_tables(raw_tables: Iterable[RawTable], problems: list[Problem], warnin
 
 def _future_dates(parsed: ParsedTable, today: dt.date, warnings: list[Problem]) -> None:
     """A warning for every date after ``today`` (a typing slip, or a planned end)."""
-    records = [row.values for row in parsed.rows]
     for column in parsed.table.columns:
         if column.kind != "date" or column.name not in parsed.present:
             continue
-        values = list(map(dict.get, records, repeat(column.name)))
+        values = list(map(operator.itemgetter(parsed.present.index(column.name)), [row.cells for row in parsed.rows]))
         if max(filter(None, values), default=today) <= today:
             continue
         for row, value in zip(parsed.rows, values, strict=True):
@@ -546,6 +564,7 @@ def _parse_rows(raw: RawTable, parsed: ParsedTable, positions: dict[str, int], i
     key_columns = table.key or present
     track_keys = table.name in REFERENCED
     ignored = set(ignored_positions)
+    shared_index = column_index(present)
     stray: dict[int, list[int]] = {}  # column index -> [first row, rows] of values under no header
     for number, cells in raw.rows:
         if not _has_content(cells):
@@ -580,11 +599,11 @@ def _parse_rows(raw: RawTable, parsed: ParsedTable, positions: dict[str, int], i
                 else:
                     parsed.rejected_keys.setdefault(values[key_columns[0]], number)
             continue
-        row = Row(number, values)
+        row = Row(number, tuple(map(values.__getitem__, present)), shared_index)
         key = tuple(values.get(k) for k in key_columns)
         first = seen.get(key)
         if first is not None:
-            if first.values != values:
+            if first.cells != row.cells:
                 problems.append(
                     Problem(
                         raw.name,
