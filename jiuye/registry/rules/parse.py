@@ -436,10 +436,18 @@ def _parse_column(column, cells: list) -> list | None:
     return values
 
 
-def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], positions: dict[str, int]) -> list[Row] | None:
+# Key columns other tables repeat: each value is held once across the tables (the 身份证号 of
+# a person's 就业状态, 失业登记 and 服务记录 rows is the 人员 row's string object).
+SHARED_COLUMNS = ("身份证号", "家庭编号", "社区代码")
+
+
+def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], positions: dict[str, int],
+                 shared: dict[str, dict] | None = None, release: bool = False) -> list[Row] | None:
     """The rows of a table with no problem at all, parsed column by column; None at the
     first sign of one (a cell beyond the header or missing, a cell that is not text, a
-    bad or blank required value, one key with two contents, a cell earning a warning)."""
+    bad or blank required value, one key with two contents, a cell earning a warning).
+    ``shared``: the values of SHARED_COLUMNS seen so far (each held once); ``release``: the
+    raw rows are dropped once the table is known to be clean, before its rows are made."""
     width = len(raw.headers)
     if len(positions) != width:  # a column without a header
         return None
@@ -452,24 +460,34 @@ def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], position
         values = _parse_column(table.column(name), [cells[index] for _, cells in records])
         if values is None:
             return None
+        if shared is not None and name in SHARED_COLUMNS:
+            one = shared.setdefault(name, {})
+            values = list(map(one.setdefault, values, values))
         columns.append(values)
     key_columns = table.key or present
     if any(k not in present for k in key_columns):
         return None
+    key_values = [columns[present.index(k)] for k in key_columns]
+    keys = key_values[0] if len(key_values) == 1 else list(zip(*key_values, strict=True))
+    kept = None  # the rows kept when a key repeats: identical repeats dropped, the first kept
+    if len(set(keys)) != len(keys):
+        seen: dict = {}
+        kept = []
+        for i, key in enumerate(keys):
+            first = seen.setdefault(key, i)
+            if first == i:
+                kept.append(i)
+            elif any(values[first] != values[i] for values in columns):
+                return None  # reported by the row-by-row pass
+    del keys, key_values
+    numbers = [number for number, _ in records]
+    # No way back to the row-by-row pass now: ``release``, the raw cells go before the rows are made.
+    del records
+    if release:
+        raw.rows = []
     index = column_index(present)
-    rows = list(map(Row, [number for number, _ in records], zip(*columns, strict=True), repeat(index)))
-    keys = list(zip(*[columns[present.index(k)] for k in key_columns], strict=True))
-    if len(set(keys)) == len(keys):
-        return rows
-    seen: dict[tuple, Row] = {}
-    kept = []
-    for key, row in zip(keys, rows, strict=True):
-        first = seen.setdefault(key, row)
-        if first is row:
-            kept.append(row)
-        elif first.cells != row.cells:
-            return None  # reported by the row-by-row pass
-    return kept  # identical repeats dropped, the first kept
+    rows = list(map(Row, numbers, zip(*columns, strict=True), repeat(index)))
+    return rows if kept is None else list(map(rows.__getitem__, kept))
 
 
 # Tables whose one-column key other tables refer to.
@@ -481,6 +499,7 @@ def parse_tables(raw_tables: Iterable[RawTable], problems: list[Problem], warnin
     """Parse every table (``problems`` and ``warnings`` collect what is found); ``today``
     (default: the local date) is the day after which a date earns a warning."""
     parsed: dict[str, ParsedTable] = {}
+    shared: dict[str, dict] = {}  # SHARED_COLUMNS: each value once, for the time of the parse
     if today is None:
         from django.utils import timezone
 
@@ -517,7 +536,7 @@ def parse_tables(raw_tables: Iterable[RawTable], problems: list[Problem], warnin
             continue
         present = tuple(c for c in table.column_names if c in positions)
         with gc_paused():
-            rows = _parse_clean(raw, table, present, positions)
+            rows = _parse_clean(raw, table, present, positions, shared, release=True)
         result = ParsedTable(table, present, rows or [], raw.source)
         if rows is None:
             result.rows = _parse_rows(raw, result, positions, ignored_positions, problems, warnings)
