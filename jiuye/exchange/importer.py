@@ -49,6 +49,8 @@ CHILDREN = {
     "目标任务": ("community", "社区代码", "community__code", ("年度", "指标")),
     "组织建设": ("community", "社区代码", "community__code", ("年度",)),
 }
+# The tables whose rows name a person (written after 人员).
+PERSON_CHILDREN = ("就业状态", "失业登记", "服务记录")
 WHOLE_ROW = {
     "服务记录": ("person", "身份证号"),
     "投诉": ("community", "社区代码"),
@@ -221,17 +223,36 @@ class _Importer(RegisterChecks):
         return result
 
     def person_pks(self, ids) -> dict:
-        """ID number -> person pk, through the keyed hash (ID numbers are stored encrypted).
-        For many ID numbers the whole (hash, pk) map is read once, after 人员 is written, and
-        kept for the other tables."""
-        hashes = {i: self.id_hash(i) for i in ids if i}
-        by_hash = self.__dict__.get("_pk_by_hash")
-        if by_hash is None and len(hashes) > 20000:
-            by_hash = self._pk_by_hash = dict(m.Person.objects.values_list("id_hash", "pk").iterator(chunk_size=20000))
-        if by_hash is None:
-            by_hash = {}
-            for chunk in chunks(sorted(hashes.values())):
-                by_hash.update(m.Person.objects.filter(id_hash__in=chunk).values_list("id_hash", "pk"))
+        """ID number -> person pk (of at least ``ids``), through the keyed hash (ID numbers are
+        stored encrypted). For many ID numbers one map is made, the first time, for every ID
+        number the tables below 人员 name, and kept for them: the whole (hash, pk) table is read
+        once against the hashes already computed for 人员, and the hashes are then let go."""
+        ids = [i for i in ids if i]
+        by_id = self.__dict__.get("_pk_by_id")
+        if by_id is None and len(ids) > 20000:
+            wanted = {r.get("身份证号") for t in PERSON_CHILDREN for r in self.rows(t)}
+            wanted.discard(None)
+            wanted.discard("")
+            wanted.update(ids)
+            self.id_hashes(list(wanted))
+            id_of = {h: i for i, h in self.__dict__.pop("_id_hashes").items() if i in wanted}
+            by_id = self._pk_by_id = {}
+            for h, pk in m.Person.objects.values_list("id_hash", "pk").iterator(chunk_size=20000):
+                i = id_of.get(h)
+                if i is not None:
+                    by_id[i] = pk
+            self._pk_wanted = wanted
+            del id_of
+        if by_id is not None:
+            unknown = [i for i in ids if i not in self._pk_wanted]  # none: every table below 人员 was in ``wanted``
+            return by_id if not unknown else {**by_id, **self._person_pks_by_chunk(unknown)}
+        return self._person_pks_by_chunk(ids)
+
+    def _person_pks_by_chunk(self, ids) -> dict:
+        hashes = {i: self.id_hash(i) for i in ids}
+        by_hash = {}
+        for chunk in chunks(sorted(set(hashes.values()))):
+            by_hash.update(m.Person.objects.filter(id_hash__in=chunk).values_list("id_hash", "pk"))
         return {i: by_hash[h] for i, h in hashes.items() if h in by_hash}
 
     def id_hashes(self, ids: list) -> list:
