@@ -57,6 +57,8 @@ WHOLE_ROW = {
 }
 
 
+# 家庭 and 人员 rows are inserted this many at a time.
+WRITE_SLICE = 50_000
 # How many changed rows of each table a dry run describes column by column.
 SAMPLE_SIZE = 5
 # The command line prints at most this many problem lines (and as many warnings), then a count.
@@ -284,12 +286,11 @@ class _Importer(RegisterChecks):
         columns = {f: to_model_column(c, [r.get(c) for r in rows]) for c, f in plain}
         columns[ref_field] = list(map(refs.get if self.dry_run else refs.__getitem__, ref_values))
         olds = list(map(stored.get, keys)) if stored else [None] * len(rows)
-        if table == "人员" and not self.dry_run:  # the keyed hashes beside the encrypted ID and phone numbers
+        hashed = table == "人员" and not self.dry_run  # the keyed hashes beside the encrypted ID and phone numbers
+        if hashed:
             phones = columns["phone"] if "phone" in columns else [old and old["phone"] for old in olds]
-            columns["id_hash"] = self.id_hashes(keys)
-            columns["phone_hash"] = phone_hash_column([p or "" for p in phones])
-        new_index, updates = [], []
-        compared = [f for f in columns if f not in (ref_field, "id_hash", "phone_hash")]
+        new_index, updates, update_index = [], [], []
+        compared = [f for f in columns if f != ref_field]
         for i, old in enumerate(olds):
             if old is None:
                 new_index.append(i)
@@ -299,6 +300,7 @@ class _Importer(RegisterChecks):
                 fields = {f: v[i] for f, v in columns.items()}
                 version = {"version": old["version"] + 1} if table == "人员" else {}  # an open edit is refused
                 updates.append(model(pk=old["pk"], **{key_field: key}, **fields, **version))
+                update_index.append(i)
                 if self.wants_sample(table):
                     row = rows[i]
                     before = {c: from_model(c, old[f]) for c, f in plain} | {ref_col: stored_ref[key]}
@@ -306,7 +308,21 @@ class _Importer(RegisterChecks):
         if self.dry_run:
             return {"added": len(new_index), "changed": len(updates)}
         columns[key_field] = keys
-        _insert_selected(model, columns, new_index, len(rows))
+        # The new rows a slice at a time: their hashes and encrypted numbers are made per slice,
+        # never for the whole register at once.
+        for start in range(0, len(new_index), WRITE_SLICE):
+            part = new_index[start : start + WRITE_SLICE]
+            sliced = {f: list(map(v.__getitem__, part)) for f, v in columns.items()}
+            if hashed:
+                sliced["id_hash"] = self.id_hashes(sliced[key_field])
+                sliced["phone_hash"] = phone_hash_column([phones[i] or "" for i in part])
+            insert_columns(model, sliced, len(part))
+            del sliced
+        if hashed and updates:
+            id_hashes = self.id_hashes([keys[i] for i in update_index])
+            phone_hashes = phone_hash_column([phones[i] or "" for i in update_index])
+            for update, id_hash, phone_hash in zip(updates, id_hashes, phone_hashes, strict=True):
+                update.id_hash, update.phone_hash = id_hash, phone_hash
         if updates:
             extra = ["phone_hash", "version"] if table == "人员" else []
             model.objects.bulk_update(updates, [f for _, f in plain] + [ref_field] + extra, batch_size=500)
