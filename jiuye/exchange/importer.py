@@ -24,7 +24,7 @@ from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
 from jiuye.exchange.bulk import DEFER_INDEXES_ROWS, DeferredIndexes, insert_columns
 from jiuye.exchange.changes import keys_seal
-from jiuye.exchange.reader import read_input
+from jiuye.exchange.reader import iter_input
 from jiuye.registry import models as m
 from jiuye.registry.crypto import lookup_hash_column, phone_hash_column
 from jiuye.registry.rules import idnumber
@@ -49,12 +49,16 @@ CHILDREN = {
     "目标任务": ("community", "社区代码", "community__code", ("年度", "指标")),
     "组织建设": ("community", "社区代码", "community__code", ("年度",)),
 }
+# The tables whose rows name a person (written after 人员).
+PERSON_CHILDREN = ("就业状态", "失业登记", "服务记录")
 WHOLE_ROW = {
     "服务记录": ("person", "身份证号"),
     "投诉": ("community", "社区代码"),
 }
 
 
+# 家庭 and 人员 rows are inserted this many at a time.
+WRITE_SLICE = 50_000
 # How many changed rows of each table a dry run describes column by column.
 SAMPLE_SIZE = 5
 # The command line prints at most this many problem lines (and as many warnings), then a count.
@@ -221,17 +225,36 @@ class _Importer(RegisterChecks):
         return result
 
     def person_pks(self, ids) -> dict:
-        """ID number -> person pk, through the keyed hash (ID numbers are stored encrypted).
-        For many ID numbers the whole (hash, pk) map is read once, after 人员 is written, and
-        kept for the other tables."""
-        hashes = {i: self.id_hash(i) for i in ids if i}
-        by_hash = self.__dict__.get("_pk_by_hash")
-        if by_hash is None and len(hashes) > 20000:
-            by_hash = self._pk_by_hash = dict(m.Person.objects.values_list("id_hash", "pk").iterator(chunk_size=20000))
-        if by_hash is None:
-            by_hash = {}
-            for chunk in chunks(sorted(hashes.values())):
-                by_hash.update(m.Person.objects.filter(id_hash__in=chunk).values_list("id_hash", "pk"))
+        """ID number -> person pk (of at least ``ids``), through the keyed hash (ID numbers are
+        stored encrypted). For many ID numbers one map is made, the first time, for every ID
+        number the tables below 人员 name, and kept for them: the whole (hash, pk) table is read
+        once against the hashes already computed for 人员, and the hashes are then let go."""
+        ids = [i for i in ids if i]
+        by_id = self.__dict__.get("_pk_by_id")
+        if by_id is None and len(ids) > 20000:
+            wanted = {r.get("身份证号") for t in PERSON_CHILDREN for r in self.rows(t)}
+            wanted.discard(None)
+            wanted.discard("")
+            wanted.update(ids)
+            self.id_hashes(list(wanted))
+            id_of = {h: i for i, h in self.__dict__.pop("_id_hashes").items() if i in wanted}
+            by_id = self._pk_by_id = {}
+            for h, pk in m.Person.objects.values_list("id_hash", "pk").iterator(chunk_size=20000):
+                i = id_of.get(h)
+                if i is not None:
+                    by_id[i] = pk
+            self._pk_wanted = wanted
+            del id_of
+        if by_id is not None:
+            unknown = [i for i in ids if i not in self._pk_wanted]  # none: every table below 人员 was in ``wanted``
+            return by_id if not unknown else {**by_id, **self._person_pks_by_chunk(unknown)}
+        return self._person_pks_by_chunk(ids)
+
+    def _person_pks_by_chunk(self, ids) -> dict:
+        hashes = {i: self.id_hash(i) for i in ids}
+        by_hash = {}
+        for chunk in chunks(sorted(set(hashes.values()))):
+            by_hash.update(m.Person.objects.filter(id_hash__in=chunk).values_list("id_hash", "pk"))
         return {i: by_hash[h] for i, h in hashes.items() if h in by_hash}
 
     def id_hashes(self, ids: list) -> list:
@@ -263,12 +286,11 @@ class _Importer(RegisterChecks):
         columns = {f: to_model_column(c, [r.get(c) for r in rows]) for c, f in plain}
         columns[ref_field] = list(map(refs.get if self.dry_run else refs.__getitem__, ref_values))
         olds = list(map(stored.get, keys)) if stored else [None] * len(rows)
-        if table == "人员" and not self.dry_run:  # the keyed hashes beside the encrypted ID and phone numbers
+        hashed = table == "人员" and not self.dry_run  # the keyed hashes beside the encrypted ID and phone numbers
+        if hashed:
             phones = columns["phone"] if "phone" in columns else [old and old["phone"] for old in olds]
-            columns["id_hash"] = self.id_hashes(keys)
-            columns["phone_hash"] = phone_hash_column([p or "" for p in phones])
-        new_index, updates = [], []
-        compared = [f for f in columns if f not in (ref_field, "id_hash", "phone_hash")]
+        new_index, updates, update_index = [], [], []
+        compared = [f for f in columns if f != ref_field]
         for i, old in enumerate(olds):
             if old is None:
                 new_index.append(i)
@@ -278,6 +300,7 @@ class _Importer(RegisterChecks):
                 fields = {f: v[i] for f, v in columns.items()}
                 version = {"version": old["version"] + 1} if table == "人员" else {}  # an open edit is refused
                 updates.append(model(pk=old["pk"], **{key_field: key}, **fields, **version))
+                update_index.append(i)
                 if self.wants_sample(table):
                     row = rows[i]
                     before = {c: from_model(c, old[f]) for c, f in plain} | {ref_col: stored_ref[key]}
@@ -285,7 +308,21 @@ class _Importer(RegisterChecks):
         if self.dry_run:
             return {"added": len(new_index), "changed": len(updates)}
         columns[key_field] = keys
-        _insert_selected(model, columns, new_index, len(rows))
+        # The new rows a slice at a time: their hashes and encrypted numbers are made per slice,
+        # never for the whole register at once.
+        for start in range(0, len(new_index), WRITE_SLICE):
+            part = new_index[start : start + WRITE_SLICE]
+            sliced = {f: list(map(v.__getitem__, part)) for f, v in columns.items()}
+            if hashed:
+                sliced["id_hash"] = self.id_hashes(sliced[key_field])
+                sliced["phone_hash"] = phone_hash_column([phones[i] or "" for i in part])
+            insert_columns(model, sliced, len(part))
+            del sliced
+        if hashed and updates:
+            id_hashes = self.id_hashes([keys[i] for i in update_index])
+            phone_hashes = phone_hash_column([phones[i] or "" for i in update_index])
+            for update, id_hash, phone_hash in zip(updates, id_hashes, phone_hashes, strict=True):
+                update.id_hash, update.phone_hash = id_hash, phone_hash
         if updates:
             extra = ["phone_hash", "version"] if table == "人员" else []
             model.objects.bulk_update(updates, [f for _, f in plain] + [ref_field] + extra, batch_size=500)
@@ -438,8 +475,8 @@ def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = N
     """
     path = Path(path)
     result = ImportResult(dry_run=dry_run)
-    raw_tables, result.problems = read_input(path)
-    parsed = parse_tables(raw_tables, result.problems, result.notices, today=today)
+    # Each table parsed as it is read, its raw cells dropped before the next is read.
+    parsed = parse_tables(iter_input(path, result.problems), result.problems, result.notices, today=today)
     gc.collect()  # what is garbage now is collected, not frozen with the rest
     gc.freeze()  # the parsed register out of the collector's sight until the end (_unfreezing_gc)
     _rejected_whole(parsed, result.problems)

@@ -16,6 +16,8 @@ import codecs
 import csv
 import io
 import re
+from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -333,10 +335,20 @@ def _csv_table(name: str, path: Path, problems: list[Problem]) -> RawTable:
 
 
 def read_input(path: Path) -> tuple[list[RawTable], list[Problem]]:
-    """Read a folder of CSV files or an .xlsx workbook."""
+    """Read a folder of CSV files or an .xlsx workbook (every table at once; ``iter_input``
+    reads one table at a time)."""
     problems: list[Problem] = []
-    tables: list[RawTable] = []
+    return list(iter_input(path, problems)), problems
+
+
+def iter_input(path: Path, problems: list[Problem]) -> Iterator[RawTable]:
+    """The tables of a folder of CSV files or an .xlsx workbook, a CSV file read only when the
+    table before it has been taken (so a caller that parses each table as it comes and drops
+    its raw cells never holds every table's cells at once). ``problems`` collects what makes
+    the input or a table unreadable, the same problems as ``read_input``; once the iteration
+    is done they are all there (a table given twice: after the last of its copies)."""
     if path.is_dir():
+        files = []
         for file in sorted(path.iterdir()):
             if not file.is_file() or file.suffix.lower() != ".csv":
                 continue
@@ -345,19 +357,34 @@ def read_input(path: Path) -> tuple[list[RawTable], list[Problem]]:
                 problems.append(Problem(name, None, None, f"文件名不是台账表名 / file is not named after a table: {file.name}",
                                         "not_a_table"))
                 continue
-            tables.append(_csv_table(name, file, problems))
-    elif path.is_file() and path.suffix.lower() == ".xlsx":
+            files.append((name, file))
+        copies = Counter(name for name, _ in files)
+        seen: Counter = Counter()
+        for name, file in files:
+            table = _csv_table(name, file, problems)
+            seen[name] += 1
+            if copies[name] > 1:
+                table.unreadable = True
+                if seen[name] == copies[name]:  # the problems in the order read_input gave them
+                    problems.extend(_twice(name) for _ in range(copies[name] - 1))
+            yield table
+        return
+    tables: list[RawTable] = []
+    if path.is_file() and path.suffix.lower() == ".xlsx":
         tables = read_workbook(path, problems)
     elif path.exists():
         problems.append(Problem("-", None, None, "输入须为 CSV 文件夹或 .xlsx 工作簿 / input must be a folder of CSV files or an .xlsx workbook",
                                 "unreadable_file"))
     else:
         problems.append(Problem("-", None, None, f"找不到输入 / input not found: {path}", "unreadable_file"))
-    seen: dict[str, RawTable] = {}
+    seen_tables: dict[str, RawTable] = {}
     for table in tables:
-        if table.name in seen:
-            problems.append(Problem(table.name, None, None, "同一表出现两次 / the same table appears twice",
-                                    "duplicate_table"))
-            table.unreadable = seen[table.name].unreadable = True
-        seen[table.name] = table
-    return tables, problems
+        if table.name in seen_tables:
+            problems.append(_twice(table.name))
+            table.unreadable = seen_tables[table.name].unreadable = True
+        seen_tables[table.name] = table
+    yield from tables
+
+
+def _twice(name: str) -> Problem:
+    return Problem(name, None, None, "同一表出现两次 / the same table appears twice", "duplicate_table")

@@ -35,7 +35,7 @@ def scope_check(importer, scope: str) -> None:
         found = set()
         effective = importer.effective_persons.get(id_number)
         if effective is not None:
-            found |= household_communities(effective["家庭编号"])
+            found |= household_communities(effective.household)
         stored = importer.stored_persons.get(id_number)
         if stored is not None:
             found |= household_communities(stored["household__code"])

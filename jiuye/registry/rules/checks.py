@@ -10,6 +10,7 @@ residence and status dates, overlapping status episodes. An import
 
 import datetime as dt
 from collections import defaultdict
+from typing import NamedTuple
 
 from jiuye.divisions.models import Division, Level
 from jiuye.registry import models as m
@@ -37,6 +38,15 @@ MISSING = {
     "人员": ("人员不存在：{0}，请在人员表中列出或先导入此人 / person does not exist: {0}; list them in 人员"
            " or import them first", idnumber.mask),
 }
+
+
+class EffectivePerson(NamedTuple):
+    """What later checks need of a person that passed, as the input leaves it (a tuple, not a
+    dict per person): 出生日期, 家庭编号 and the 人员 row."""
+
+    birth: dt.date
+    household: str
+    row: Row
 
 
 def follow_on_message(count: int) -> str:
@@ -200,7 +210,7 @@ class RegisterChecks:
 
     def check_persons(self) -> None:
         # ID number -> 出生日期, 家庭编号 (as the input leaves them) and the row, of each person passed
-        self.effective_persons: dict[str, dict] = {}
+        self.effective_persons: dict[str, EffectivePerson] = {}
         keys = set()
         for row in self.rows("人员"):
             id_number = row.get("身份证号")
@@ -233,7 +243,7 @@ class RegisterChecks:
                 self.bad("人员", row, "退休年龄类别", "男性不能为 50 岁退休类别 / category 50 applies to women only",
                          "retirement_category")
             if ok:  # what later checks need of the person, not a copy of every value
-                self.effective_persons[id_number] = {"出生日期": birth, "家庭编号": values["家庭编号"], "_row": row}
+                self.effective_persons[id_number] = EffectivePerson(birth, values["家庭编号"], row)
             if key:
                 keys.add(id_number)
         # Persons of rows rejected for another cell: their ID number is a key if it is valid.
@@ -253,7 +263,7 @@ class RegisterChecks:
     def birth_of(self, id_number: str) -> dt.date | None:
         person = self.effective_persons.get(id_number)
         if person is not None:
-            return person["出生日期"]
+            return person.birth
         stored = self.stored_persons.get(id_number)
         return stored["birth_date"] if stored else None
 
@@ -310,8 +320,8 @@ class RegisterChecks:
         given = {(r.get("身份证号"), r.get("开始日期")) for r in rows}
         for id_number, person in self.effective_persons.items():
             for start in stored.get(id_number, {}):
-                if start < person["出生日期"] and (id_number, start) not in given:
-                    self.bad("人员", person["_row"], "出生日期",
+                if start < person.birth and (id_number, start) not in given:
+                    self.bad("人员", person.row, "出生日期",
                              f"已有状态早于出生日期 / a stored status episode starts before birth: {start}", "before_birth")
                     break
 

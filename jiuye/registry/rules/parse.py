@@ -14,7 +14,9 @@ order. Both give the same rows. ``parse_tables`` consumes the raw tables' rows
 import datetime as dt
 import functools
 import gc
+import operator
 import re
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -74,16 +76,34 @@ class RawTable:
     unreadable: bool = False
 
 
-@dataclass(slots=True)
 class Row:
-    number: int
-    values: dict
-    get: object = field(init=False, repr=False, compare=False)  # slots: no __dict__ per row
+    """A parsed row: its spreadsheet row number and one value per present column of its
+    table, held as a tuple (``cells``, in the order of ``present``) beside the table's one
+    column -> position map (``index``): a large register is not held as a dict per row."""
 
-    def __post_init__(self):
-        # ``row.get(column, default)`` is the values' own dict.get, bound once: the
-        # importer calls it millions of times for a large register.
-        self.get = self.values.get
+    __slots__ = ("number", "cells", "index")
+
+    def __init__(self, number: int, cells: tuple, index: dict[str, int]):
+        self.number = number
+        self.cells = cells
+        self.index = index
+
+    def get(self, column: str, default=None):
+        i = self.index.get(column)
+        return default if i is None else self.cells[i]
+
+    @property
+    def values(self) -> dict:
+        """The row's values by column (a new dict)."""
+        return dict(zip(self.index, self.cells, strict=True))
+
+    def __repr__(self) -> str:
+        return f"Row({self.number}, {self.values!r})"
+
+
+def column_index(present: tuple[str, ...]) -> dict[str, int]:
+    """The column -> position map the rows of a table share."""
+    return {name: i for i, name in enumerate(present)}
 
 
 @dataclass
@@ -416,10 +436,18 @@ def _parse_column(column, cells: list) -> list | None:
     return values
 
 
-def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], positions: dict[str, int]) -> list[Row] | None:
+# Key columns other tables repeat: each value is held once across the tables (the 身份证号 of
+# a person's 就业状态, 失业登记 and 服务记录 rows is the 人员 row's string object).
+SHARED_COLUMNS = ("身份证号", "家庭编号", "社区代码")
+
+
+def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], positions: dict[str, int],
+                 shared: dict[str, dict] | None = None, release: bool = False) -> list[Row] | None:
     """The rows of a table with no problem at all, parsed column by column; None at the
     first sign of one (a cell beyond the header or missing, a cell that is not text, a
-    bad or blank required value, one key with two contents, a cell earning a warning)."""
+    bad or blank required value, one key with two contents, a cell earning a warning).
+    ``shared``: the values of SHARED_COLUMNS seen so far (each held once); ``release``: the
+    raw rows are dropped once the table is known to be clean, before its rows are made."""
     width = len(raw.headers)
     if len(positions) != width:  # a column without a header
         return None
@@ -432,35 +460,46 @@ def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], position
         values = _parse_column(table.column(name), [cells[index] for _, cells in records])
         if values is None:
             return None
+        if shared is not None and name in SHARED_COLUMNS:
+            one = shared.setdefault(name, {})
+            values = list(map(one.setdefault, values, values))
         columns.append(values)
     key_columns = table.key or present
     if any(k not in present for k in key_columns):
         return None
-    rows = [Row(number, dict(zip(present, values, strict=True)))
-            for (number, _), values in zip(records, zip(*columns, strict=True), strict=True)]
-    keys = list(zip(*[columns[present.index(k)] for k in key_columns], strict=True))
-    if len(set(keys)) == len(keys):
-        return rows
-    seen: dict[tuple, Row] = {}
-    kept = []
-    for key, row in zip(keys, rows, strict=True):
-        first = seen.setdefault(key, row)
-        if first is row:
-            kept.append(row)
-        elif first.values != row.values:
-            return None  # reported by the row-by-row pass
-    return kept  # identical repeats dropped, the first kept
+    key_values = [columns[present.index(k)] for k in key_columns]
+    keys = key_values[0] if len(key_values) == 1 else list(zip(*key_values, strict=True))
+    kept = None  # the rows kept when a key repeats: identical repeats dropped, the first kept
+    if len(set(keys)) != len(keys):
+        seen: dict = {}
+        kept = []
+        for i, key in enumerate(keys):
+            first = seen.setdefault(key, i)
+            if first == i:
+                kept.append(i)
+            elif any(values[first] != values[i] for values in columns):
+                return None  # reported by the row-by-row pass
+    del keys, key_values
+    numbers = [number for number, _ in records]
+    # No way back to the row-by-row pass now: ``release``, the raw cells go before the rows are made.
+    del records
+    if release:
+        raw.rows = []
+    index = column_index(present)
+    rows = list(map(Row, numbers, zip(*columns, strict=True), repeat(index)))
+    return rows if kept is None else list(map(rows.__getitem__, kept))
 
 
 # Tables whose one-column key other tables refer to.
 REFERENCED = frozenset(target for refs in REFERENCES.values() for _, target in refs)
 
 
-def parse_tables(raw_tables: list[RawTable], problems: list[Problem], warnings: list[Problem],
+def parse_tables(raw_tables: Iterable[RawTable], problems: list[Problem], warnings: list[Problem],
                  today: dt.date | None = None) -> dict[str, ParsedTable]:
     """Parse every table (``problems`` and ``warnings`` collect what is found); ``today``
     (default: the local date) is the day after which a date earns a warning."""
     parsed: dict[str, ParsedTable] = {}
+    shared: dict[str, dict] = {}  # SHARED_COLUMNS: each value once, for the time of the parse
     if today is None:
         from django.utils import timezone
 
@@ -469,6 +508,7 @@ def parse_tables(raw_tables: list[RawTable], problems: list[Problem], warnings: 
         table = TABLE_BY_NAME[raw.name]
         if raw.unreadable:
             parsed[raw.name] = ParsedTable(table, (), [], raw.source, rejected=True)
+            raw.rows = []
             continue
         known = set(table.column_names)
         positions: dict[str, int] = {}
@@ -496,7 +536,7 @@ def parse_tables(raw_tables: list[RawTable], problems: list[Problem], warnings: 
             continue
         present = tuple(c for c in table.column_names if c in positions)
         with gc_paused():
-            rows = _parse_clean(raw, table, present, positions)
+            rows = _parse_clean(raw, table, present, positions, shared, release=True)
         result = ParsedTable(table, present, rows or [], raw.source)
         if rows is None:
             result.rows = _parse_rows(raw, result, positions, ignored_positions, problems, warnings)
@@ -508,11 +548,10 @@ def parse_tables(raw_tables: list[RawTable], problems: list[Problem], warnings: 
 
 def _future_dates(parsed: ParsedTable, today: dt.date, warnings: list[Problem]) -> None:
     """A warning for every date after ``today`` (a typing slip, or a planned end)."""
-    records = [row.values for row in parsed.rows]
     for column in parsed.table.columns:
         if column.kind != "date" or column.name not in parsed.present:
             continue
-        values = list(map(dict.get, records, repeat(column.name)))
+        values = list(map(operator.itemgetter(parsed.present.index(column.name)), [row.cells for row in parsed.rows]))
         if max(filter(None, values), default=today) <= today:
             continue
         for row, value in zip(parsed.rows, values, strict=True):
@@ -544,6 +583,7 @@ def _parse_rows(raw: RawTable, parsed: ParsedTable, positions: dict[str, int], i
     key_columns = table.key or present
     track_keys = table.name in REFERENCED
     ignored = set(ignored_positions)
+    shared_index = column_index(present)
     stray: dict[int, list[int]] = {}  # column index -> [first row, rows] of values under no header
     for number, cells in raw.rows:
         if not _has_content(cells):
@@ -578,11 +618,11 @@ def _parse_rows(raw: RawTable, parsed: ParsedTable, positions: dict[str, int], i
                 else:
                     parsed.rejected_keys.setdefault(values[key_columns[0]], number)
             continue
-        row = Row(number, values)
+        row = Row(number, tuple(map(values.__getitem__, present)), shared_index)
         key = tuple(values.get(k) for k in key_columns)
         first = seen.get(key)
         if first is not None:
-            if first.values != values:
+            if first.cells != row.cells:
                 problems.append(
                     Problem(
                         raw.name,
