@@ -227,16 +227,21 @@ def test_each_part_has_its_limit(jiuye, book, settings, setting, kind):
     refused(jiuye("import", str(book)), "-", largest.filename, setting, "zip bomb")
 
 
-def test_a_sheet_that_inflates_far_beside_incompressible_padding(jiuye, book):
-    """The padded bomb: a 64 MiB sheet beside random bytes that keep the whole's ratio low."""
-    import os
-
+def _inflated_sheet(book):
+    """The workbook with its first sheet padded to inflate to 64 MiB (it compresses to little)."""
     def change(name, data):
         if name == "xl/worksheets/sheet1.xml":
             return data.replace(b"</worksheet>", b" " * (64 * 1024 * 1024) + b"</worksheet>")
         return data
 
-    bomb = _rewrite(book, change)
+    return _rewrite(book, change)
+
+
+def test_a_sheet_that_inflates_far_beside_incompressible_padding(jiuye, book):
+    """The padded bomb: a 64 MiB sheet beside random bytes that keep the whole's ratio low."""
+    import os
+
+    bomb = _inflated_sheet(book)
     with zipfile.ZipFile(bomb, "a", zipfile.ZIP_STORED) as archive:
         archive.writestr("xl/media/noise.bin", os.urandom(2 * 1024 * 1024))
     refused(jiuye("import", str(bomb)), "-", "xl/worksheets/sheet1.xml", "zip bomb")
@@ -244,12 +249,7 @@ def test_a_sheet_that_inflates_far_beside_incompressible_padding(jiuye, book):
 
 def test_a_directory_that_lies_about_the_sizes(jiuye, book):
     """Declared sizes small, the sheet inflating to 64 MiB: stopped where the directory said."""
-    def change(name, data):
-        if name == "xl/worksheets/sheet1.xml":
-            return data.replace(b"</worksheet>", b" " * (64 * 1024 * 1024) + b"</worksheet>")
-        return data
-
-    bomb = _rewrite(book, change)
+    bomb = _inflated_sheet(book)
     data = bytearray(bomb.read_bytes())
     with zipfile.ZipFile(bomb) as archive:
         info = archive.getinfo("xl/worksheets/sheet1.xml")
