@@ -21,8 +21,9 @@ class DefaultChineseLocaleMiddleware:
 
 class DatabaseUnavailableMiddleware:
     """A database that is restarting or unreachable gives a clear 503 (with Retry-After),
-    not a server error; connections are opened per request, so the next request after the
-    database is back is served without restarting the application."""
+    not a server error; a connection is checked before each request reuses it (and the broken
+    ones closed here), so the next request after the database is back is served without
+    restarting the application."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -9,3 +9,7 @@ application = get_wsgi_application()
 from jiuye.checks import startup_problem_log  # noqa: E402 - after Django is set up
 
 startup_problem_log()
+# That check may have opened a database connection: not one to hand down to forked workers.
+from django.db import connections  # noqa: E402
+
+connections.close_all()

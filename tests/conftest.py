@@ -2,6 +2,7 @@
 
 import io
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,9 +131,16 @@ def _jobs_in_the_test_process(settings):
 @pytest.fixture(autouse=True)
 def _no_cached_page_of_another_test():
     """Each test starts with an empty page cache: the database is rolled back between tests,
-    so the revisions of one test are those of the next (jiuye/divisions/revisions.py)."""
+    so the revisions of one test are those of the next (jiuye/divisions/revisions.py); nor any
+    evaluation context shared by the pages (keyed by those revisions too)."""
     from django.core.cache import caches
 
-    caches["pages"].clear()
+    def forget():
+        caches["pages"].clear()
+        context = sys.modules.get("jiuye.standards.context")  # not imported for it: it loads pandas
+        if context is not None:
+            context.forget_shared_contexts()
+
+    forget()
     yield
-    caches["pages"].clear()
+    forget()

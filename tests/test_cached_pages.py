@@ -15,6 +15,7 @@ from unittest import mock
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission
+from django.test import Client
 
 from jiuye.accounts.services import user_add
 from jiuye.casework import services as cs
@@ -84,7 +85,6 @@ class Evaluations:
     """Counts the community evaluations (contexts loaded, standards evaluated) while active."""
 
     def __enter__(self):
-        from jiuye.casework import selectors
         from jiuye.standards import context, evaluate
 
         self.calls = 0
@@ -98,8 +98,13 @@ class Evaluations:
             self.calls += 1
             return real_evaluate(*args, **kwargs)
 
-        self.patches = [mock.patch.object(context, "load_context", load),
-                        mock.patch.object(selectors, "load_context", load),
+        self.loads = 0
+
+        def counted_load(*args, **kwargs):
+            self.loads += 1
+            return load(*args, **kwargs)
+
+        self.patches = [mock.patch.object(context, "load_context", counted_load),
                         mock.patch.object(evaluate, "evaluate", evaluated)]
         for p in self.patches:
             p.start()
@@ -153,6 +158,40 @@ def test_after_the_nightly_run_a_first_view_of_the_day_is_read_from_the_cache(vi
     with Evaluations() as counted:
         assert "刘婷" not in _queue(view("/"))
     assert counted.calls > 0
+
+
+@time_machine.travel(DAY)
+def test_the_pages_of_a_community_load_its_register_once_until_it_changes(view, colleague):
+    with Evaluations() as counted:
+        for url in ["/standing/", "/zero/", "/", "/ledgers/labour-force/", "/ledgers/hardship/"]:
+            view(url)
+    assert counted.loads == 1  # one context, shared by the pages of the community
+    cs.home_visit(user=colleague, person=_person("刘婷"), date=DAY)
+    with Evaluations() as counted:
+        queue = _queue(view("/"))
+        view("/zero/")
+    assert counted.loads == 1  # the write moved the revision on: loaded again, once
+    assert "刘婷" not in queue
+
+
+@time_machine.travel(DAY)
+def test_the_cached_queue_gets_the_viewers_own_csrf_field(client, jia):
+    from jiuye.casework.views import CSRF_SLOT
+
+    cs.follow_up_schedule(user=jia, person=_person("刘婷"), due=DAY, reason="回访")
+    client.force_login(jia)
+    first = client.get("/").content.decode()  # the queue rendered and cached, with this session's field
+    browser = Client(enforce_csrf_checks=True)  # the same worker on their phone: another CSRF secret
+    browser.force_login(jia)
+    with Evaluations() as counted:
+        page = browser.get("/").content.decode()
+    assert counted.calls == 0  # read from the cache
+    assert CSRF_SLOT not in first + page
+    assert "回访" in _queue(page)
+    action = re.search(r'<form method="post" action="([^"]+)" class="q-done">', page).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', _queue(page)).group(1)
+    assert browser.post(action, {"csrfmiddlewaretoken": token}).status_code == 302  # accepted, not 403
+    assert "回访" not in _queue(browser.get("/").content.decode())
 
 
 @time_machine.travel(DAY)

@@ -191,9 +191,11 @@ def test_the_application_serves_again_after_postgresql_restarts_under_load(tmp_p
         _run(env, "import", str(EXAMPLE))
         port = _free_port()
         server_log = root / "server.log"
-        server = subprocess.Popen([JIUYE, "runserver", "--noreload", f"127.0.0.1:{port}"],
-                                  env={**env, "JIUYE_LOG_LEVEL": "WARNING"},
-                                  stdout=subprocess.DEVNULL, stderr=server_log.open("w"))
+        # The production server, whose threads keep their database connections between requests:
+        # each one must notice that its connection died with the restart and open another.
+        server = subprocess.Popen([JIUYE, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "8"],
+                                  env={**env, "JIUYE_LOG_LEVEL": "WARNING", "JIUYE_ACCESS_LOG": ""},
+                                  stdout=subprocess.DEVNULL, stderr=server_log.open("w"), start_new_session=True)
         page = f"http://127.0.0.1:{port}/notice/500103001001/"
         deadline = time.monotonic() + 60
         while _get(page) != 200:
@@ -230,7 +232,7 @@ def test_the_application_serves_again_after_postgresql_restarts_under_load(tmp_p
         assert during <= {200, 503}, f"a restart must give 503 (retry), not {during}"
     finally:
         if server is not None:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         cluster.ctl("stop", "-m", "immediate")
         shutil.rmtree(root, ignore_errors=True)

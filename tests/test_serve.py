@@ -121,3 +121,28 @@ def test_the_access_log_has_no_query_string_nor_referring_page(served):
     assert len(requests) == 1 and '"GET /login/ HTTP/1.1" 200' in requests[0], text[-2000:]
     for secret in (NAME, urllib.parse.quote(NAME), ID_NUMBER, "q=", "next=", "/people/"):
         assert secret not in text, f"{secret!r} in the server's log"
+
+
+def test_the_server_loads_the_project_templates_and_translations_before_forking(served):
+    base, log, _ = served
+    assert _get(f"{base}/login/")[0] == 200
+    found = re.search(r"preloaded (\d+) modules and (\d+) templates", log.read_text())
+    assert found, log.read_text()[-2000:]
+    assert int(found[1]) > 100 and int(found[2]) > 50
+
+
+def test_preloading_touches_no_database():
+    """Run in gunicorn's master before forking: a connection opened there would be one socket
+    shared by every worker (pytest-django refuses any database access in this test)."""
+    import sys
+
+    from django.template import engines
+
+    from jiuye.serving.preload import preload
+
+    figures = preload()
+    assert figures["failed"] == 0
+    for name in ("jiuye.urls", "jiuye.ledgers.printed", "jiuye.standards.context", "jiuye.api.views", "pandas"):
+        assert name in sys.modules
+    loader = engines["django"].engine.template_loaders[0]
+    assert "desk/today.html" in {key.split("-")[0] for key in loader.get_template_cache}

@@ -39,7 +39,7 @@ from jiuye.divisions.revisions import cached
 from jiuye.registry import models as m
 from jiuye.registry.rules import idnumber
 from jiuye.registry.scoping import scope_prefix
-from jiuye.standards.context import EMPLOYED, NOT_WILLING, UNEMPLOYED, UNKNOWN, load_context, status_at_d
+from jiuye.standards.context import EMPLOYED, NOT_WILLING, UNEMPLOYED, UNKNOWN, shared_context, status_at_d
 from jiuye.standards.dates import OPEN, add_months, from_day, to_day
 from jiuye.standards.parameters import load_parameters
 from jiuye.standards.rules import s2, s3, s4, s7
@@ -208,7 +208,8 @@ def _changed_today(model, user, start: dt.datetime, reopen: str | None = None) -
 def _morning(ctx, user, today: dt.date):
     """The context as it stood at the start of ``today``: the services, registrations and status
     episodes ``user`` changed today set back to their versions of the morning. Returns (context,
-    open follow-ups of the morning, persons touched, households touched, posts filled today)."""
+    open follow-ups of the morning, persons touched, households touched, posts filled today); the
+    context is None when the user changed nothing today (the morning's queue is the queue now)."""
     import copy
 
     from jiuye.jobs.models import PostTenure
@@ -266,9 +267,12 @@ def _morning(ctx, user, today: dt.date):
         follow_ups += list(FollowUp.objects.for_user(user).filter(pk__in=was_open).exclude(done_on=None))
 
     filled = PostTenure.history.filter(history_date__gte=start, history_user_id=user.pk, history_type="+")
-    persons |= set(filled.values_list("person_id", flat=True))
+    filled_persons = list(filled.values_list("person_id", flat=True))
+    if not persons and not pks and not filled_persons:
+        return None, follow_ups, set(), set(), 0
+    persons |= set(filled_persons)
     households = set(m.Person.objects.filter(pk__in=persons).values_list("household_id", flat=True))
-    return morning, follow_ups, persons, households, filled.count()
+    return morning, follow_ups, persons, households, len(filled_persons)
 
 
 def _named(user, items: list[QueueItem]) -> list[QueueItem]:
@@ -307,10 +311,12 @@ def _cases(user) -> dict:
 
 def _desk_items(user, today: dt.date, prefix: str) -> tuple[list[QueueItem], list[QueueItem]]:
     """The queue now and the items done today, before names are put on them."""
-    ctx = load_context(today, load_parameters(), prefix)
+    ctx = shared_context(today, load_parameters(), prefix)
     free, cases = _free_posts(user, today), _cases(user)
     now = _items(ctx, follow_ups=list(FollowUp.objects.for_user(user).filter(done_on=None)), free=free, cases=cases)
     morning, follow_ups, persons, households, filled = _morning(ctx, user, today)
+    if morning is None:  # nothing changed today: nothing done today
+        return now, []
     before = _items(morning, follow_ups=follow_ups, free=free + filled, cases=cases)
     keys = {i.key for i in now}
     done = [i for i in before if i.key not in keys and (
@@ -332,7 +338,7 @@ def desk_today(user, today: dt.date | None = None) -> Desk:
 
 
 def _queue_items(user, today: dt.date, prefix: str) -> list[QueueItem]:
-    ctx = load_context(today, load_parameters(), prefix)
+    ctx = shared_context(today, load_parameters(), prefix)
     return _items(ctx, follow_ups=list(FollowUp.objects.for_user(user).filter(done_on=None)),
                   free=_free_posts(user, today), cases=_cases(user))
 
@@ -350,12 +356,11 @@ def today_queue(user, today: dt.date | None = None, horizon_days: int = HORIZON_
 def _zero_current(prefix: str, today: dt.date) -> list[tuple[int, dt.date, dt.date, int]]:
     """The households of a scope zero-employment today (household, since, deadline, days left),
     once per day and revision of the register."""
-    from jiuye.standards.context import load_context
     from jiuye.standards.dates import from_day
     from jiuye.standards.rules import s2
 
     def current_households() -> list[tuple[int, dt.date, dt.date, int]]:
-        ctx = load_context(today, load_parameters(), prefix)
+        ctx = shared_context(today, load_parameters(), prefix)
         current, _, _ = s2.frames(ctx)
         return [(int(row.hh), from_day(row.start), from_day(row.deadline), int(row.deadline) - ctx.D)
                 for row in current.itertuples(index=False)]

@@ -262,7 +262,7 @@ def benefit_grant(*, user, person, kind, amount, start, end=None, note="") -> Po
 
 
 def zero_cases_refresh(*, community, as_of: dt.date, user=None, households=None, create: bool = True,
-                       reason: str = "zero_employment.sync") -> dict:
+                       reason: str = "zero_employment.sync", shared: bool = False) -> dict:
     """Bring the community's zero-employment cases in line with the register as of ``as_of``.
 
     Set-wise: the standards' own episode detection (``zero_employment.episodes``)
@@ -274,13 +274,15 @@ def zero_cases_refresh(*, community, as_of: dt.date, user=None, households=None,
     each household zero-employment at ``as_of`` gets a case for its episode unless it
     has one detected within that episode. ``households`` (pks) restricts both.
     No audit event here: callers write theirs. Returns counts (and eliminated ids).
+    ``shared``: the register as the pages read it (``standards.context.shared_context``), for a
+    sync that runs before any write of its transaction, on the desk's views.
     """
-    from jiuye.standards.context import load_context
+    from jiuye.standards.context import load_context, shared_context
     from jiuye.standards.dates import from_day, to_day
     from jiuye.standards.parameters import load_parameters
     from jiuye.standards.zero_employment import episodes
 
-    ctx = load_context(as_of, load_parameters(), prefix=community.code)
+    ctx = (shared_context if shared else load_context)(as_of, load_parameters(), prefix=community.code)
     ep = episodes(ctx)
     if households is not None:
         ep = ep[ep["hh"].isin(list(households))]
@@ -331,7 +333,7 @@ def zero_cases_refresh(*, community, as_of: dt.date, user=None, households=None,
 
 
 @transaction.atomic
-def zero_employment_sync(*, user=None, community, as_of: dt.date) -> dict:
+def zero_employment_sync(*, user=None, community, as_of: dt.date, shared: bool = False) -> dict:
     """Open a case for each household zero-employment at ``as_of`` and close the cases that ended.
 
     ``user`` None: a scheduled job, for any community (given as a ``Division`` or its
@@ -345,7 +347,7 @@ def zero_employment_sync(*, user=None, community, as_of: dt.date) -> dict:
     else:
         code = getattr(community, "code", community)
         community = Division.objects.get(code=code, level=Level.COMMUNITY)
-    counts = zero_cases_refresh(community=community, as_of=as_of, user=user)
+    counts = zero_cases_refresh(community=community, as_of=as_of, user=user, shared=shared)
     result = {"created": counts["created"], "eliminated": counts["eliminated"]}
     if counts["created"] or counts["eliminated"]:  # a sync that changed nothing is no event
         audit(user, "zero_employment.sync", f"community:{community.code}", community.code, as_of=as_of.isoformat(),
@@ -365,7 +367,7 @@ def zero_employment_sync_when_changed(*, user=None, community, as_of: dt.date) -
     key = f"synced:{code}:{as_of.isoformat()}:{revision(code)}"  # read before the sync reads the register
     if caches[CACHE].get(key):
         return None
-    result = zero_employment_sync(user=user, community=community, as_of=as_of)
+    result = zero_employment_sync(user=user, community=community, as_of=as_of, shared=True)
     if not (result["created"] or result["eliminated"]):  # a change moved the revision on: the next view syncs
         caches[CACHE].set(key, True, TIMEOUT)
     return result

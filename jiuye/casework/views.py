@@ -28,11 +28,38 @@ def today(request):
     if request.user.role == "community" and request.user.scope_code:
         # The queue's zero-employment households have their case (to recognise) the day they appear.
         cs.zero_employment_sync_when_changed(user=request.user, community=request.user.scope_code, as_of=today)
-    from jiuye.casework.selectors import desk_today  # pandas: loaded when a page first needs it
-
-    desk = desk_today(request.user, today)
     # The morning digest (tasks, a layer above) is added by the template's {% morning_digest %}.
-    return render(request, "desk/today.html", {"items": desk.items, "done": desk.done, "today": today})
+    return render(request, "desk/today.html", {"queue": _queue_html(request, today), "today": today})
+
+
+# Where the request's own CSRF field goes in a cached queue (no item can hold it: titles are escaped).
+CSRF_SLOT = "<!--jiuye-csrf-field-->"
+
+
+def _queue_html(request, today: dt.date) -> str:
+    """Today's queue and what was done today, rendered once per worker, day, revision of the
+    register and language (``divisions/revisions.py``; nothing in it is the viewer's but the
+    CSRF field of each form, put in on every view)."""
+    from django.middleware.csrf import get_token
+    from django.template.loader import render_to_string
+    from django.utils.html import format_html
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import get_language
+
+    from jiuye.casework.selectors import desk_today  # pandas: loaded when a page first needs it
+    from jiuye.divisions.revisions import cached
+    from jiuye.registry.scoping import scope_prefix
+
+    user = request.user
+
+    def render_queue() -> str:
+        desk = desk_today(user, today)
+        return render_to_string("desk/_queue.html", {"items": desk.items, "done": desk.done,
+                                                     "csrf_input": mark_safe(CSRF_SLOT)})
+
+    html = cached("today-html", scope_prefix(user), today, render_queue, user.pk, get_language())
+    field = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
+    return mark_safe(html.replace(CSRF_SLOT, field))
 
 
 @login_required

@@ -24,7 +24,9 @@ what is here, and the environment variables below change the defaults without on
   believed.
 
 The application is loaded once in the master process and then forked (``preload_app``), so the
-workers share its memory; restart the service (not ``HUP``) to load a new version.
+workers share its memory; before forking, the master also loads the rest of the project, the
+URL map, the templates and the translations (``jiuye/serving/preload.py``), so that no worker
+spends its first requests on them. Restart the service (not ``HUP``) to load a new version.
 """
 
 import os
@@ -60,10 +62,16 @@ loglevel = os.environ.get("JIUYE_SERVER_LOG_LEVEL", "info")
 
 
 def when_ready(server):
-    """Say so at start when static files have not been collected: pages would link plain names
-    that nothing serves."""
+    """In the master, before any worker is forked: load everything a worker would load on its
+    first requests (``jiuye.serving.preload``), and say so when static files have not been
+    collected: pages would link plain names that nothing serves."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuye.settings")
     from django.conf import settings
+
+    from jiuye.serving.preload import preload
+
+    figures = preload()
+    server.log.info("preloaded %(modules)s modules and %(templates)s templates in %(seconds)s s", figures)
 
     manifest = settings.STATIC_ROOT / "staticfiles.json"
     if not manifest.exists():

@@ -5,7 +5,10 @@ One query per table, restricted to the communities evaluated and to facts dated
 on or before D; dates arrive as day numbers computed by the database.
 """
 
+import dataclasses
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -274,6 +277,71 @@ def load_context(as_of: dt.date, params: dict, prefix: str = "", calendar: Workd
     organization["comm"] = organization["community_id"].map(comm_index)
     ctx.organization = organization
     return ctx
+
+
+# -- one process's contexts, shared by its requests while the register is unchanged ----------------
+
+SHARED_CONTEXTS = 16  # contexts kept per process, the least recently used dropped first
+SHARED_MAX_PERSONS = 50_000  # a larger scope (a district, the city) is loaded for each use
+_shared: OrderedDict = OrderedDict()
+_shared_lock = threading.Lock()
+_loading: dict = {}  # key -> lock: one thread loads a context while the others wait for it
+
+
+def _frames_of(ctx: Context) -> dict:
+    return {f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx)
+            if isinstance(getattr(ctx, f.name), pd.DataFrame)}
+
+
+def _handed_out(ctx: Context) -> Context:
+    """A context of its own for one use: its frames are new objects over the shared data, so a
+    column a reader adds stays its own (frames are never changed in place). The derived values
+    (``cache``) are shared: each is a function of the facts, the same for every reader."""
+    return dataclasses.replace(ctx, **{name: frame.copy(deep=False) for name, frame in _frames_of(ctx).items()})
+
+
+def shared_context(as_of: dt.date, params: dict, prefix: str = "") -> Context:
+    """``load_context``, loaded once per process for a scope, date, policy and revision of the
+    register, and reused by the pages that read it (Today, the zero-employment board, the
+    standing page, the API's Today, the printed ledgers, the desk's sync) until a write in or
+    above the scope moves the revision on (``divisions.revisions``, read before the facts).
+
+    Only for reads whose data must be those of the last committed write through the services:
+    not inside a transaction that has written (its revision is its own), and not where the
+    register may have been changed behind the services (the nightly jobs, the command line
+    load their own). ``docs/decisions.md``, "Shared evaluation contexts"."""
+    from jiuye.divisions.revisions import cacheable, revision
+
+    if not cacheable(prefix):
+        return load_context(as_of, params, prefix)
+    key = (prefix, as_of, revision(prefix), repr(sorted(params.items())))
+    with _shared_lock:
+        ctx = _shared.get(key)
+        if ctx is not None:
+            _shared.move_to_end(key)
+            return _handed_out(ctx)
+        loading = _loading.setdefault(key, threading.Lock())
+    try:
+        with loading:
+            with _shared_lock:
+                ctx = _shared.get(key)
+            if ctx is None:
+                ctx = load_context(as_of, params, prefix)
+                if len(ctx.persons) <= SHARED_MAX_PERSONS:
+                    with _shared_lock:
+                        _shared[key] = ctx
+                        while len(_shared) > SHARED_CONTEXTS:
+                            _shared.popitem(last=False)
+    finally:
+        with _shared_lock:
+            _loading.pop(key, None)
+    return _handed_out(ctx)
+
+
+def forget_shared_contexts() -> None:
+    """Drop every shared context of this process (tests: the database is rolled back between them)."""
+    with _shared_lock:
+        _shared.clear()
 
 
 def retirement_days(birth: np.ndarray, male: np.ndarray, cat50: np.ndarray, params: dict) -> np.ndarray:

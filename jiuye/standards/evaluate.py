@@ -3,7 +3,7 @@
 import datetime as dt
 
 from jiuye.standards.calendar import package_label
-from jiuye.standards.context import load_context, period_start
+from jiuye.standards.context import load_context, period_start, shared_context
 from jiuye.standards.parameters import load_parameters
 from jiuye.standards.rules import s1, s2, s3, s4, s5, s6, s7, s8
 
@@ -11,10 +11,11 @@ RULES = (("s2", s2), ("s3", s3), ("s4", s4), ("s5", s5), ("s6", s6), ("s7", s7),
 
 
 def evaluate(as_of: dt.date, *, prefix: str = "", params: dict | None = None, explain: bool = False,
-             rollups: bool = False) -> dict:
-    """Evaluate the communities whose code starts with ``prefix`` ('' for all)."""
+             rollups: bool = False, shared: bool = False) -> dict:
+    """Evaluate the communities whose code starts with ``prefix`` ('' for all). ``shared``: from
+    the context the pages share (``context.shared_context``)."""
     params = params or load_parameters()
-    ctx = load_context(as_of, params, prefix)
+    ctx = (shared_context if shared else load_context)(as_of, params, prefix)
     s1_results, quality = s1.evaluate(ctx)
     per_rule = {"s1": s1_results}
     for name, module in RULES:

@@ -12,7 +12,7 @@ def _evaluated(prefix: str, as_of: dt.date, explain: bool) -> dict:
     """The evaluation of a scope, once per day and revision of the register (IDs in it are masked)."""
     from jiuye.standards.evaluate import evaluate  # loads pandas: not at start-up
 
-    return cached("standing", prefix, dt.date.today(), lambda: evaluate(as_of, prefix=prefix, explain=explain),
+    return cached("standing", prefix, dt.date.today(), lambda: evaluate(as_of, prefix=prefix, explain=explain, shared=True),
                   as_of.isoformat(), int(explain), get_language())
 
 

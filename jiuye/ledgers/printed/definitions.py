@@ -31,6 +31,7 @@ from jiuye.standards.context import (
     load_context,
     period_start,
     resident_at,
+    shared_context,
     status_at_d,
     working_age_at,
 )
@@ -193,6 +194,7 @@ class LedgerQuery:
     as_of: dt.date
     filters: Filters
     uses_period: bool = False
+    shared: bool = False  # the screen page: the context the pages share (standards.context.shared_context)
 
     @cached_property
     def params(self) -> dict:
@@ -206,7 +208,8 @@ class LedgerQuery:
     def ctx(self) -> Context:
         from jiuye.divisions.codes import community_prefix
 
-        return load_context(self.as_of, self.params, prefix=community_prefix(self.code))
+        load = shared_context if self.shared else load_context
+        return load(self.as_of, self.params, prefix=community_prefix(self.code))
 
     @property
     def period(self) -> tuple[dt.date, dt.date]:

@@ -75,13 +75,14 @@ def _cell(column: Column, row: dict, reveal: bool):
     return value
 
 
-def ledger_table(*, user, slug: str, division_code: str, as_of: dt.date, filters=None, reveal_ids: bool = False):
+def ledger_table(*, user, slug: str, division_code: str, as_of: dt.date, filters=None, reveal_ids: bool = False,
+                 shared: bool = False):
     """(ledger, division, query, columns, rows, revealed): what ``ledger_rows`` and the workbook share."""
     ledger = get_ledger(slug)
     division = ledger_division(user, division_code)
     query = LedgerQuery(
         user=user, division=division, as_of=as_of, filters=parse_filters(ledger, filters),
-        uses_period=ledger.uses_period,
+        uses_period=ledger.uses_period, shared=shared,
     )
     records = ledger.build(query)
     revealed = bool(reveal_ids) and can_reveal_ids(user)
@@ -93,7 +94,8 @@ def ledger_table(*, user, slug: str, division_code: str, as_of: dt.date, filters
     return ledger, division, query, columns, rows, revealed
 
 
-def ledger_rows(*, user, slug: str, division_code: str, as_of: dt.date, filters=None, reveal_ids: bool = False):
+def ledger_rows(*, user, slug: str, division_code: str, as_of: dt.date, filters=None, reveal_ids: bool = False,
+                shared: bool = False):
     """``(columns, rows)`` of one ledger: columns are :class:`Column` (``zh``, ``en``, ``kind``);
     each row is a list of cell values in column order (dates as ``date``, IDs and phones
     masked unless ``reveal_ids`` and :func:`can_reveal_ids`).
@@ -102,7 +104,8 @@ def ledger_rows(*, user, slug: str, division_code: str, as_of: dt.date, filters=
     LedgerError for an unknown slug or a bad filter.
     """
     _, _, _, columns, rows, _ = ledger_table(
-        user=user, slug=slug, division_code=division_code, as_of=as_of, filters=filters, reveal_ids=reveal_ids
+        user=user, slug=slug, division_code=division_code, as_of=as_of, filters=filters, reveal_ids=reveal_ids,
+        shared=shared,
     )
     return columns, rows
 
@@ -115,7 +118,8 @@ def ledger_page_rows(*, user, slug: str, division_code: str, as_of: dt.date, fil
     from jiuye.divisions.revisions import cached
 
     def table():
-        return ledger_rows(user=user, slug=slug, division_code=division_code, as_of=as_of, filters=filters)
+        return ledger_rows(user=user, slug=slug, division_code=division_code, as_of=as_of, filters=filters,
+                           shared=True)
 
     if (filters or {}).get("q"):
         return table()
