@@ -175,6 +175,23 @@ def test_the_pages_of_a_community_load_its_register_once_until_it_changes(view, 
 
 
 @time_machine.travel(DAY)
+def test_workers_of_a_community_who_did_nothing_today_share_one_computed_queue(view, jia, colleague):
+    from jiuye.casework import selectors
+
+    real, calls = selectors._items, []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    with mock.patch.object(selectors, "_items", counted):
+        first = view("/")
+        again = view("/", user=colleague)
+    assert len(calls) == 1
+    assert _without_tokens(_queue(first)) == _without_tokens(_queue(again))
+
+
+@time_machine.travel(DAY)
 def test_the_cached_queue_gets_the_viewers_own_csrf_field(client, jia):
     from jiuye.casework.views import CSRF_SLOT
 

@@ -344,3 +344,17 @@ def test_filters(worker_yi, worker_jia):
     sheet = sheet_of(ledger_workbook(user=worker_yi, slug="unemployed", division_code=YI, as_of=D, filters={"q": "孙"}))
     assert "筛选" in sheet["A2"].value and "孙" in sheet["A2"].value
     assert sheet["B4"].value == "孙伟" and sheet["B5"].value != "吴刚"
+
+
+def test_ages_in_the_ledgers_are_whole_years_as_relativedelta_counts_them():
+    from dateutil.relativedelta import relativedelta
+
+    from jiuye.ledgers.printed.definitions import _age
+
+    births = [dt.date(1956, 1, 1) + dt.timedelta(days=d) for d in range(0, 26000, 3)]
+    births += [dt.date(2000, 2, 29), dt.date(1964, 2, 29), dt.date(1999, 3, 1), dt.date(2000, 12, 31)]
+    for on in (dt.date(2027, 2, 28), dt.date(2028, 2, 28), dt.date(2028, 2, 29), dt.date(2026, 3, 1),
+               dt.date(2026, 6, 30), dt.date(2026, 12, 31)):
+        for birth in births:
+            if birth <= on:
+                assert _age(on, birth) == relativedelta(on, birth).years, (on, birth)

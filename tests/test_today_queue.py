@@ -291,3 +291,16 @@ def test_other_workers_changes_are_not_the_workers_done_list(page, jia):
         cs.home_visit(user=other, person=liu, date=dt.date(2026, 10, 9))
     queue = page(dt.date(2026, 10, 9))
     assert queue.of("dibao", "刘婷") == [] and queue.done == []
+
+
+def test_workers_of_one_community_share_the_queue_but_not_what_each_did_today(page, jia, client):
+    other = user_add(username="jia2", role="community", scope_code=JIA, password=PASSWORD)
+    day = dt.date(2026, 10, 9)
+    with at(day):
+        cs.home_visit(user=other, person=_person("刘婷"), date=day)
+    mine = page(day)
+    with at(day):
+        client.force_login(other)
+        theirs = Queue(client.get("/").content.decode())
+    assert mine.done == [] and theirs.did(("dibao", "刘婷"))
+    assert mine.items == theirs.items and mine.of("dibao", "刘婷") == []

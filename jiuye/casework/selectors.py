@@ -208,8 +208,7 @@ def _changed_today(model, user, start: dt.datetime, reopen: str | None = None) -
 def _morning(ctx, user, today: dt.date):
     """The context as it stood at the start of ``today``: the services, registrations and status
     episodes ``user`` changed today set back to their versions of the morning. Returns (context,
-    open follow-ups of the morning, persons touched, households touched, posts filled today); the
-    context is None when the user changed nothing today (the morning's queue is the queue now)."""
+    open follow-ups of the morning, persons touched, households touched, posts filled today)."""
     import copy
 
     from jiuye.jobs.models import PostTenure
@@ -268,8 +267,6 @@ def _morning(ctx, user, today: dt.date):
 
     filled = PostTenure.history.filter(history_date__gte=start, history_user_id=user.pk, history_type="+")
     filled_persons = list(filled.values_list("person_id", flat=True))
-    if not persons and not pks and not filled_persons:
-        return None, follow_ups, set(), set(), 0
     persons |= set(filled_persons)
     households = set(m.Person.objects.filter(pk__in=persons).values_list("household_id", flat=True))
     return morning, follow_ups, persons, households, len(filled_persons)
@@ -309,32 +306,55 @@ def _cases(user) -> dict:
     return {c.household_id: c for c in ZeroEmploymentCase.objects.for_user(user).filter(eliminated_on__isnull=True)}
 
 
-def _desk_items(user, today: dt.date, prefix: str) -> tuple[list[QueueItem], list[QueueItem]]:
-    """The queue now and the items done today, before names are put on them."""
+def _changed_anything_today(user, today: dt.date) -> bool:
+    """Has ``user`` changed anything the queue reads since the start of ``today``?"""
+    from jiuye.jobs.models import PostTenure
+
+    start = _start_of(today)
+    return any(model.history.filter(history_date__gte=start, history_user_id=user.pk).exists()
+               for model in (m.ServiceRecord, m.UnemploymentRegistration, m.StatusEpisode, FollowUp, PostTenure))
+
+
+def _done_items(user, today: dt.date, prefix: str, now: list[QueueItem]) -> list[QueueItem]:
+    """The items this worker's changes of today took off the queue, before names are put on them:
+    the queue of the morning (the register with their changes of today set back) less the queue now."""
+    if not _changed_anything_today(user, today):
+        return []
     ctx = shared_context(today, load_parameters(), prefix)
-    free, cases = _free_posts(user, today), _cases(user)
-    now = _items(ctx, follow_ups=list(FollowUp.objects.for_user(user).filter(done_on=None)), free=free, cases=cases)
     morning, follow_ups, persons, households, filled = _morning(ctx, user, today)
-    if morning is None:  # nothing changed today: nothing done today
-        return now, []
-    before = _items(morning, follow_ups=follow_ups, free=free + filled, cases=cases)
+    before = _items(morning, follow_ups=follow_ups, free=_free_posts(user, today) + filled, cases=_cases(user))
     keys = {i.key for i in now}
-    done = [i for i in before if i.key not in keys and (
+    return [i for i in before if i.key not in keys and (
         (i.person_id in persons) or (i.household_id in households) or i.kind == "follow_up")]
-    return now, done
 
 
 def desk_today(user, today: dt.date | None = None) -> Desk:
     """The queue now and the items this worker's changes of today took off it.
 
-    Computed once per scope, day and revision of the register, and worker ("done today" is
-    theirs); names and masked IDs are put on what is shown after the cache."""
+    The queue is computed once per scope, day and revision of the register (the same for every
+    worker of the scope, and for the API's Today); what was done today once per worker too; names
+    and masked IDs are put on what is shown after the cache."""
     today = today or dt.date.today()
     prefix = scope_prefix(user)
     if prefix is None:
         return Desk([], [])
-    now, done = cached("today", prefix, today, lambda: _desk_items(user, today, prefix), user.pk)
-    return Desk(_named(user, now), _named(user, done))
+    now = _scope_queue(user, today, prefix)
+    return Desk(_named(user, now), _named(user, _done(user, today, prefix, now)))
+
+
+def _done(user, today: dt.date, prefix: str, now: list[QueueItem] | None = None) -> list[QueueItem]:
+    return cached("done", prefix, today, lambda: _done_items(user, today, prefix, now or _scope_queue(user, today, prefix)),
+                  user.pk)
+
+
+def desk_viewer(user, today: dt.date | None = None) -> str:
+    """Whose Today page this is, as far as what it shows goes: any worker of the scope with the
+    same role who did nothing today sees the same page; one who did sees their own."""
+    today = today or dt.date.today()
+    prefix = scope_prefix(user)
+    if prefix is not None and _done(user, today, prefix):
+        return f"worker-{user.pk}"
+    return f"role-{getattr(user, 'role', '')}-{int(user.is_superuser)}"
 
 
 def _queue_items(user, today: dt.date, prefix: str) -> list[QueueItem]:
@@ -343,14 +363,19 @@ def _queue_items(user, today: dt.date, prefix: str) -> list[QueueItem]:
                   free=_free_posts(user, today), cases=_cases(user))
 
 
+def _scope_queue(user, today: dt.date, prefix: str) -> list[QueueItem]:
+    """The queue of the scope, before names are put on it: what any user of its role there sees."""
+    return cached("queue", prefix, today, lambda: _queue_items(user, today, prefix),
+                  getattr(user, "role", ""), user.is_superuser)
+
+
 def today_queue(user, today: dt.date | None = None, horizon_days: int = HORIZON_DAYS) -> list[QueueItem]:
     """Today's queue of ``user`` (the Today page, the API, the morning digest)."""
     today = today or dt.date.today()
     prefix = scope_prefix(user)
     if prefix is None:
         return []
-    return _named(user, cached("queue", prefix, today, lambda: _queue_items(user, today, prefix),
-                               getattr(user, "role", ""), user.is_superuser))  # what a user of the scope sees
+    return _named(user, _scope_queue(user, today, prefix))
 
 
 def _zero_current(prefix: str, today: dt.date) -> list[tuple[int, dt.date, dt.date, int]]:
@@ -384,7 +409,7 @@ def desk_pages_warm(*, community: str, today: dt.date) -> None:
         standing_warm(community, today)
         for user in User.objects.filter(is_active=True, scope__code=community).select_related("scope"):
             if scope_prefix(user) == community:
-                cached("today", community, today, lambda user=user: _desk_items(user, today, community), user.pk)
+                desk_today(user, today)  # the community's queue, and what each worker did today
 
 
 def zero_employment_board(user, today: dt.date) -> dict:

@@ -37,16 +37,16 @@ CSRF_SLOT = "<!--jiuye-csrf-field-->"
 
 
 def _queue_html(request, today: dt.date) -> str:
-    """Today's queue and what was done today, rendered once per worker, day, revision of the
-    register and language (``divisions/revisions.py``; nothing in it is the viewer's but the
-    CSRF field of each form, put in on every view)."""
+    """Today's queue and what was done today, rendered once per scope, day, revision of the
+    register and language, and worker when they did something today (``divisions/revisions.py``;
+    nothing in it is the viewer's but the CSRF field of each form, put in on every view)."""
     from django.middleware.csrf import get_token
     from django.template.loader import render_to_string
     from django.utils.html import format_html
     from django.utils.safestring import mark_safe
     from django.utils.translation import get_language
 
-    from jiuye.casework.selectors import desk_today  # pandas: loaded when a page first needs it
+    from jiuye.casework.selectors import desk_today, desk_viewer  # pandas: loaded when a page first needs it
     from jiuye.divisions.revisions import cached
     from jiuye.registry.scoping import scope_prefix
 
@@ -57,7 +57,7 @@ def _queue_html(request, today: dt.date) -> str:
         return render_to_string("desk/_queue.html", {"items": desk.items, "done": desk.done,
                                                      "csrf_input": mark_safe(CSRF_SLOT)})
 
-    html = cached("today-html", scope_prefix(user), today, render_queue, user.pk, get_language())
+    html = cached("today-html", scope_prefix(user), today, render_queue, desk_viewer(user, today), get_language())
     field = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
     return mark_safe(html.replace(CSRF_SLOT, field))
 

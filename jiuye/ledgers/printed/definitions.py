@@ -11,6 +11,7 @@ scoped manager (``objects.for_user(user)``), plus the standards' context
 zero-employment episodes. Loops only format rows already fetched.
 """
 
+import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -248,6 +249,13 @@ _PERSON_FIELDS = {
 _IN_LIMIT = 2000  # above this many ids, read the division's persons and pick in Python
 
 
+def _age(on: dt.date, birth: dt.date) -> int:
+    """Whole years from ``birth`` to ``on``, as ``relativedelta(on, birth).years`` counts them (born
+    on 29 February: a year older on 28 February of a common year), without its cost per row."""
+    anniversary_day = min(birth.day, calendar.monthrange(on.year, birth.month)[1])
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, anniversary_day))
+
+
 def _people(req: LedgerQuery, ids) -> dict[int, dict]:
     """Details of the persons ``ids`` (scoped; filtered by the name filter): pid → dict."""
     ids = {int(i) for i in ids}
@@ -266,7 +274,7 @@ def _people(req: LedgerQuery, ids) -> dict[int, dict]:
             continue
         row["category_list"] = [c for c in (row["categories"] or "").replace("；", ";").split(";") if c]
         row["categories"] = "、".join(row["category_list"])
-        row["age"] = relativedelta(req.as_of, row["birth"]).years if row["birth"] else None
+        row["age"] = _age(req.as_of, row["birth"]) if row["birth"] else None
         result[row["pid"]] = row
     return result
 
