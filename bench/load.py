@@ -314,14 +314,83 @@ class Clock:
         self.go.set()
 
 
+def step(env: dict, name: str, *args: str) -> dict:
+    """One ``bench.step`` in a process of its own (Django set up against the benchmark's database)."""
+    out = subprocess.run([sys.executable, "-m", "bench.step", name, *args], env=env, cwd=ROOT,
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+START = {
+    # every cached page out of date, as in the first minutes after an import of the whole city
+    # (or on a day the nightly run did not run): each first view computes its page
+    "stale": lambda env: step(env, "stale"),
+    # as on a normal morning: the nightly run has synced every community and computed its
+    # Today, board and standing pages (households, persons and ledgers on their first view)
+    "nightly": lambda env: (step(env, "stale"), step(env, "nightly"))[1],
+    # as the previous run left the cache
+    "asis": lambda env: {},
+}
+
+
+def first_views(env: dict, plan: dict, *, communities: int, workers: int, threads: int) -> dict:
+    """One worker at a time, each of another community, opening every page once on a day whose
+    pages are all out of date (``stale``), then once again: the first view of the day and a
+    cached one, per page (a fresh server: nothing in its processes either)."""
+    step(env, "stale")
+    port = free_port()
+    server = start_server(env, port, workers, threads)
+    order = ("today", "zero", "standing", "ledger", "household", "person", "search", "api-today", "api-person")
+    first: dict[str, list[float]] = {}
+    again: dict[str, list[float]] = {}
+    seen = set()
+    try:
+        for i, user in enumerate(plan["users"]):
+            if user["community"] in seen:
+                continue
+            seen.add(user["community"])
+            worker = Worker(port, user, plan["api"], Clock(1), seed=i)
+            worker.login()
+            for kind in order:
+                if kind.startswith("api") and not (plan["api"] and user["token"]):
+                    continue
+                path, headers = worker.path(kind)
+                for into in (first, again):
+                    t0 = time.monotonic()
+                    status, _ = worker.send("GET", path, headers=headers)
+                    if not 200 <= status < 400:
+                        raise SystemExit(f"{path}: {status}")
+                    into.setdefault(kind, []).append((time.monotonic() - t0) * 1000)
+            if len(seen) >= communities:
+                break
+    finally:
+        stop_server(server)
+    return {"communities": len(seen), "first": first, "again": again}
+
+
+def print_first_views(figures: dict, out=sys.stdout) -> None:
+    print(f"\nFirst view of the day and the view after it, one worker at a time, "
+          f"{figures['communities']} communities (p50 / max ms):\n", file=out)
+    print("| page | first view | again (cached) |", file=out)
+    print("| --- | --- | --- |", file=out)
+    for kind, times in figures["first"].items():
+        again = figures["again"][kind]
+        print(f"| {kind} | {pct(times, 0.5):,.0f} / {max(times):,.0f} | {pct(again, 0.5):,.0f} / {max(again):,.0f} |",
+              file=out)
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 def run_load(env: dict, plan: dict, *, seconds: float, warmup: float, workers: int, think: float = 0,
-             threads: int = 8, users: int | None = None) -> dict:
-    """Start the server, log everyone in (the plan's first ``users``), hit the pages; the figures."""
+             threads: int = 8, users: int | None = None, start: str = "asis") -> dict:
+    """Bring the page cache to ``start`` (``START``), start the server, log everyone in (the plan's
+    first ``users``), hit the pages; the figures."""
+    started = START[start](env)
     port = free_port()
     server_threads = threads
     server = start_server(env, port, workers, server_threads)
@@ -359,6 +428,7 @@ def run_load(env: dict, plan: dict, *, seconds: float, warmup: float, workers: i
     api = [row for kind in API for row in by_kind.get(kind, [])]
     return {
         "users": len(chosen), "logged_in": len(threads) - len(failed_logins), "login_errors": failed_logins[:5],
+        "start": start, "nightly_s": started.get("seconds"),
         "seconds": seconds, "workers": workers, "threads": server_threads, "server": "gunicorn (jiuye serve)",
         "api": plan["api"], "login_s": login_seconds, "think": think,
         "all": figures(pages + api), "pages": figures(pages), "api_figures": figures(api) if api else None,
@@ -382,15 +452,15 @@ def print_kinds(figures: dict, out=sys.stdout) -> None:
 def parse_scenarios(text: str) -> list[tuple[int, float]]:
     """``50x0,50x3,200x3`` → [(50, 0.0), (50, 3.0), (200, 3.0)]: users and their mean pause."""
     scenarios = []
-    for part in text.split(","):
-        users, _, think = part.strip().partition("x")
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        users, _, think = part.partition("x")
         scenarios.append((int(users), float(think or 0)))
     return scenarios
 
 
 def print_summary(results: list[dict], out=sys.stdout) -> None:
     """One Markdown table: a column per scenario, p50 / p95 ms per request kind, then the totals."""
-    heads = [f"{r['users']} users, think {r['think']:g} s" for r in results]
+    heads = [f"{r['users']} users, think {r['think']:g} s, {r.get('start', 'asis')}" for r in results]
     print("\n| request: p50 / p95 ms | " + " | ".join(heads) + " |", file=out)
     print("| --- |" + " --- |" * len(results), file=out)
     for kind in PAGES + API:
@@ -425,11 +495,17 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--workers", type=int, default=2, help="server processes (gunicorn workers)")
     parser.add_argument("--threads", type=int, default=8, help="threads per server process")
+    parser.add_argument("--start", choices=sorted(START), default="stale",
+                        help="the page cache at the start of each scenario: stale (every page out of date, as after "
+                             "an import), nightly (after the nightly run, as on a normal morning), asis")
+    parser.add_argument("--first-views", type=int, default=0, metavar="N",
+                        help="also: the first view of the day and the next of every page, one worker at a time, "
+                             "N communities")
     parser.add_argument("--json", help="also write every scenario's figures to this file")
     args = parser.parse_args(argv)
     scenarios = parse_scenarios(args.scenarios)
     env = {**os.environ, "JIUYE_DATABASE_URL": args.database_url, "JIUYE_VAR_DIR": args.var_dir}
-    most = max(users for users, _ in scenarios)
+    most = max([users for users, _ in scenarios] + [args.first_views])
     out = subprocess.run([sys.executable, "-m", "bench.step", "load-prepare", str(most)], env=env, cwd=ROOT,
                          capture_output=True, text=True)
     if out.returncode:
@@ -442,7 +518,7 @@ def main(argv=None) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {users} users, think {think:g} s, {args.workers} workers × "
               f"{args.threads} threads", file=sys.stderr, flush=True)
         figures = run_load(env, plan, seconds=args.seconds, warmup=args.warmup, workers=args.workers, think=think,
-                           threads=args.threads, users=users)
+                           threads=args.threads, users=users, start=args.start)
         results.append(figures)
         a = figures["all"]
         print(f"\n{figures['logged_in']}/{figures['users']} workers logged in, think {think:g} s; {a['requests']} "
@@ -453,6 +529,10 @@ def main(argv=None) -> None:
         for error in figures["login_errors"]:
             print(f"  login: {error}")
     print_summary(results)
+    if args.first_views:
+        views = first_views(env, plan, communities=args.first_views, workers=args.workers, threads=args.threads)
+        print_first_views(views)
+        results.append({"first_views": views})
     print(f"\nStarted {started}; jiuye serve, {args.workers} workers × {args.threads} threads, JIUYE_DEBUG=0; "
           f"{os.cpu_count()} CPUs. Command: python -m bench.load {' '.join(sys.argv[1:] if argv is None else argv)}")
     if args.json:

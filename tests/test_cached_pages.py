@@ -212,6 +212,26 @@ def test_the_cached_queue_gets_the_viewers_own_csrf_field(client, jia):
 
 
 @time_machine.travel(DAY)
+def test_after_the_nightly_run_a_ledgers_first_view_is_read_from_the_cache(view, jia):
+    from jiuye.ledgers.printed import rows
+    from jiuye.tasks.tasks import nightly_evaluation
+
+    nightly_evaluation.delay().get()
+    real, built = rows.ledger_rows, []
+
+    def counted(*args, **kwargs):
+        built.append(kwargs["slug"])
+        return real(*args, **kwargs)
+
+    with mock.patch.object(rows, "ledger_rows", counted):
+        for slug in ("labour-force", "unemployed", "hardship", "services"):
+            view(f"/ledgers/{slug}/")
+        assert built == []
+        view(f"/ledgers/unemployed/?as_of={DAY - dt.timedelta(days=1)}")  # another day than the nightly's
+    assert built == ["unemployed"]
+
+
+@time_machine.travel(DAY)
 def test_the_cache_is_per_day(view, jia):
     view("/")
     with time_machine.travel(DAY + dt.timedelta(days=1)), Evaluations() as counted:

@@ -51,8 +51,10 @@ def _templates() -> int:
 
 
 def preload() -> dict:
-    """Import the project, build the URL map, compile the templates, read the catalogues."""
+    """Import the project, build the URL map, compile the templates, read the catalogues, make
+    the caches' clients."""
     from django.conf import settings
+    from django.core.cache import caches
     from django.db import connections
     from django.urls import get_resolver
     from django.utils import translation
@@ -71,6 +73,8 @@ def preload() -> dict:
     for code, _ in settings.LANGUAGES:
         with translation.override(code):
             translation.gettext("Today")
+    for alias in settings.CACHES:  # the backends' clients (Redis's library): no connection is made yet
+        getattr(caches[alias], "_cache", None)
     connections.close_all()
     figures = {"modules": modules, "failed": failed, "templates": templates,
                "seconds": round(time.monotonic() - started, 2)}

@@ -282,11 +282,20 @@ def _run_export(job: Job, progress) -> None:
     job.message = "导出完成 / exported"
 
 
+def community_pages_warm(*, community: str, today: dt.date) -> None:
+    """A community's pages of the day computed before anyone opens them: the desk's (Today, the
+    board, standing and the community page) and each printed ledger's screen page."""
+    from jiuye.casework.selectors import desk_pages_warm
+    from jiuye.ledgers.printed import ledger_pages_warm
+
+    desk_pages_warm(community=community, today=today)
+    ledger_pages_warm(community=community, today=today)
+
+
 def _run_evaluate(job: Job, progress) -> None:
     """The nightly run: the city-wide evaluation saved as a snapshot (with rollups), then
     each community's zero-employment cases brought in line with the register and (for today)
-    its desk pages computed into the page cache."""
-    from jiuye.casework.selectors import desk_pages_warm
+    its pages computed into the page cache."""
     from jiuye.casework.services import zero_employment_sync_when_changed
     from jiuye.divisions.models import Division, Level
     from jiuye.oversight.dashboards import dashboard_refresh
@@ -301,7 +310,7 @@ def _run_evaluate(job: Job, progress) -> None:
         counts = zero_employment_sync_when_changed(user=None, community=code, as_of=as_of) or {}
         created, eliminated = created + counts.get("created", 0), eliminated + counts.get("eliminated", 0)
         if as_of == dt.date.today():  # the day's desk pages, ready for the morning's first views
-            desk_pages_warm(community=code, today=as_of)
+            community_pages_warm(community=code, today=as_of)
     job.result = {"snapshot": snapshot.pk, "as_of": as_of.isoformat(), "communities": len(codes),
                   "zero_created": created, "zero_eliminated": eliminated}
     job.message = f"已保存评估快照 / snapshot saved: #{snapshot.pk}"

@@ -15,6 +15,7 @@ from jiuye.ledgers.printed.rows import (
     ledger_division,
     ledger_list,
     ledger_page_rows,
+    ledger_pages_warm,
     ledger_rows,
     mask_phone,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "ledger_division",
     "ledger_list",
     "ledger_page_rows",
+    "ledger_pages_warm",
     "ledger_rows",
     "ledger_workbook",
     "mask_phone",
