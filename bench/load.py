@@ -474,6 +474,8 @@ def print_summary(results: list[dict], out=sys.stdout) -> None:
          lambda r: f"{r['all']['p50']:,.0f} / **{r['all']['p95']:,.0f}** / {r['all']['p99']:,.0f}"),
         ("pages alone: p95 ms", lambda r: f"{r['pages']['p95']:,.0f}"),
         ("requests/s", lambda r: f"{r['all']['per_s']:,.1f}"),
+        ("cache at start", lambda r: r.get("start", "asis") + (f" (the nightly run took {r['nightly_s']:.0f} s)"
+                                                              if r.get("nightly_s") else "")),
         ("errors", lambda r: f"{r['all']['errors']:,}"),
         ("logged in (login took)", lambda r: f"{r['logged_in']}/{r['users']} ({r['login_s']:.0f} s)"),
         ("server peak MB per process", lambda r: f"{r['server_peak_mb']:,.0f}"),

@@ -37,7 +37,7 @@ from jiuye.registry.rules.mapping import (
     row_hash,
     to_model_column,
 )
-from jiuye.registry.rules.parse import ParsedTable, parse_tables
+from jiuye.registry.rules.parse import ParsedTable, column_of, columns_of, parse_tables
 from jiuye.registry.rules.problems import Problem
 from jiuye.registry.rules.schema import COMPUTED_INDICATORS, REFERENCES, TABLE_BY_NAME, TABLES
 
@@ -232,7 +232,7 @@ class _Importer(RegisterChecks):
         ids = [i for i in ids if i]
         by_id = self.__dict__.get("_pk_by_id")
         if by_id is None and len(ids) > 20000:
-            wanted = {r.get("身份证号") for t in PERSON_CHILDREN for r in self.rows(t)}
+            wanted = {i for t in PERSON_CHILDREN for i in column_of(self.rows(t), "身份证号")}
             wanted.discard(None)
             wanted.discard("")
             wanted.update(ids)
@@ -278,12 +278,12 @@ class _Importer(RegisterChecks):
         else:
             key_col, key_field, ref_col, ref_field = "身份证号", "id_number", "家庭编号", "household_id"
             stored = self.stored_persons
-            refs = self.household_pks({r.get("家庭编号") for r in rows})
+            refs = self.household_pks(set(column_of(rows, "家庭编号")))
             stored_ref = {k: v["household__code"] for k, v in stored.items()}
         # Column by column: the keys, each field's model values, the references.
-        keys = [r.get(key_col) for r in rows]
-        ref_values = [r.get(ref_col) for r in rows]
-        columns = {f: to_model_column(c, [r.get(c) for r in rows]) for c, f in plain}
+        keys = column_of(rows, key_col)
+        ref_values = column_of(rows, ref_col)
+        columns = {f: to_model_column(c, column_of(rows, c)) for c, f in plain}
         columns[ref_field] = list(map(refs.get if self.dry_run else refs.__getitem__, ref_values))
         olds = list(map(stored.get, keys)) if stored else [None] * len(rows)
         hashed = table == "人员" and not self.dry_run  # the keyed hashes beside the encrypted ID and phone numbers
@@ -337,7 +337,7 @@ class _Importer(RegisterChecks):
             return {"added": 0, "changed": 0}
         plain = [(c, f) for c, f in PLAIN_FIELDS[table] if c in present]
         field_of = dict(PLAIN_FIELDS[table])
-        parent_values = [r.get(parent_col) for r in rows]
+        parent_values = column_of(rows, parent_col)
         parents = set(parent_values)
         if parent_field == "person":
             parent_pks = self.person_pks(parents)
@@ -353,10 +353,10 @@ class _Importer(RegisterChecks):
             ):
                 key = (values[parent_lookup], *[values[field_of[c]] for c in key_cols])
                 stored[key] = values
-        columns = {f: to_model_column(c, [r.get(c) for r in rows]) for c, f in plain}
+        columns = {f: to_model_column(c, column_of(rows, c)) for c, f in plain}
         only_computed = None  # a field given only for some rows (the others keep the stored value)
         if table == "目标任务":  # computed indicators' actual values are computed, never typed in
-            computed = [r.get("指标") in COMPUTED_INDICATORS for r in rows]
+            computed = [v in COMPUTED_INDICATORS for v in column_of(rows, "指标")]
             if "actual" in columns:
                 columns["actual"] = [None if c else v for c, v in zip(computed, columns["actual"], strict=True)]
             elif any(computed):
@@ -395,9 +395,9 @@ class _Importer(RegisterChecks):
             return {"added": 0, "changed": 0}
         columns = TABLE_BY_NAME[table].column_names
         plain = PLAIN_FIELDS[table]
-        parent_values = [r.get(parent_col) for r in rows]
+        parent_values = column_of(rows, parent_col)
         parent_pks = self.person_pks(set(parent_values)) if parent_field == "person" else self.community_pk
-        digests = [row_hash(list(map(row.get, columns))) for row in rows]
+        digests = [row_hash(values) for values in columns_of(rows, columns)]
         # One row per digest, the last of equal rows (as a dict keyed by the digest keeps it).
         last = {d: i for i, d in enumerate(digests)}
         existing = set()
@@ -407,7 +407,7 @@ class _Importer(RegisterChecks):
         new_index = [i for d, i in last.items() if d not in existing]
         if self.dry_run:
             return {"added": len(new_index), "changed": 0}
-        values = {f: to_model_column(c, [r.get(c) for r in rows]) for c, f in plain}
+        values = {f: to_model_column(c, column_of(rows, c)) for c, f in plain}
         values[f"{parent_field}_id"] = list(map(parent_pks.get, parent_values))
         values["row_hash"] = digests
         _insert_selected(model, values, new_index, len(rows))

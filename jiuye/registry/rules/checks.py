@@ -17,7 +17,7 @@ from jiuye.registry import models as m
 from jiuye.registry.crypto import lookup_hash
 from jiuye.registry.rules import idnumber
 from jiuye.registry.rules.mapping import PLAIN_FIELDS, from_model
-from jiuye.registry.rules.parse import ParsedTable, RawTable, Row, parse_tables
+from jiuye.registry.rules.parse import ParsedTable, RawTable, Row, column_of, parse_tables
 from jiuye.registry.rules.problems import Problem
 from jiuye.registry.rules.schema import TABLE_BY_NAME
 
@@ -111,12 +111,13 @@ class RegisterChecks:
         self.stored_communities = {
             code: (pk, name) for pk, code, name in Division.objects.filter(level=Level.COMMUNITY).values_list("pk", "code", "name")
         }
-        codes = {r.get("家庭编号") for t in ("家庭", "人员", "低保") for r in self.rows(t)} | set(self.rejected_keys("家庭"))
+        codes = {c for t in ("家庭", "人员", "低保") for c in column_of(self.rows(t), "家庭编号")}
+        codes |= set(self.rejected_keys("家庭"))
         self.stored_households = {}
         for chunk in chunks(sorted(c for c in codes if c) if m.Household.objects.exists() else []):
             for hh in m.Household.objects.filter(code__in=chunk).values("pk", "code", "community__code", "address", "hukou"):
                 self.stored_households[hh["code"]] = hh
-        ids = {r.get("身份证号") for t in ("人员", "就业状态", "失业登记", "服务记录") for r in self.rows(t)}
+        ids = {i for t in ("人员", "就业状态", "失业登记", "服务记录") for i in column_of(self.rows(t), "身份证号")}
         ids |= set(self.rejected_keys("人员"))
         self.stored_persons = {}
         fields = [f for _, f in PLAIN_FIELDS["人员"]]
@@ -273,7 +274,7 @@ class RegisterChecks:
     def check_statuses(self) -> None:
         rows = self.rows("就业状态")
         present = self.present("就业状态")
-        person_ids = sorted({r.get("身份证号") for r in rows} | set(self.effective_persons))
+        person_ids = sorted(set(column_of(rows, "身份证号")) | set(self.effective_persons))
         stored = defaultdict(dict)  # id_number -> start -> (end, status)
         self.stored_statuses = {}
         for chunk in chunks([i for i in person_ids if i in self.stored_persons]):
@@ -317,7 +318,7 @@ class RegisterChecks:
                 if reach is None or (reach[0] is not None and (end is None or end > reach[0])):
                     reach = (end, start, row)
         # A stored episode must not start before a (changed) birth date either.
-        given = {(r.get("身份证号"), r.get("开始日期")) for r in rows}
+        given = set(zip(column_of(rows, "身份证号"), column_of(rows, "开始日期"), strict=True))
         for id_number, person in self.effective_persons.items():
             for start in stored.get(id_number, {}):
                 if start < person.birth and (id_number, start) not in given:

@@ -101,6 +101,39 @@ class Row:
         return f"Row({self.number}, {self.values!r})"
 
 
+def _one_index(rows: list[Row]) -> bool:
+    """Do the rows share one column map? The rows of one parsed table always do (one map per
+    table, made by its parse): the ends are checked, not every row."""
+    return rows[0].index is rows[-1].index
+
+
+def column_of(rows: list[Row], column: str, default=None) -> list:
+    """``[row.get(column, default) for row in rows]`` for the rows of one table, without a method
+    call per row: they share one column map, so the position is looked up once."""
+    if not rows:
+        return []
+    index = rows[0].index
+    if _one_index(rows):
+        i = index.get(column)
+        if i is None:
+            return [default] * len(rows)
+        return [row.cells[i] for row in rows]
+    return [row.get(column, default) for row in rows]
+
+
+def columns_of(rows: list[Row], columns) -> list[list]:
+    """Each row's values of ``columns``, in that order (None for a column the row has not)."""
+    if not rows:
+        return []
+    index = rows[0].index
+    if _one_index(rows):
+        positions = [index.get(c) for c in columns]
+        if None not in positions:
+            return [[cells[i] for i in positions] for cells in (row.cells for row in rows)]
+        return [[None if i is None else cells[i] for i in positions] for cells in (row.cells for row in rows)]
+    return [[row.get(c) for c in columns] for row in rows]
+
+
 def column_index(present: tuple[str, ...]) -> dict[str, int]:
     """The column -> position map the rows of a table share."""
     return {name: i for i, name in enumerate(present)}
