@@ -1,8 +1,10 @@
 """Load test: community workers using their pages and the API at once.
 
 ``python -m bench.load --database-url URL [--scenarios 50x0,50x3,200x3] [--seconds 30]
-[--workers 2 --threads 8]`` against an imported register (``python -m bench`` runs one
-scenario as its ``load`` piece).
+[--workers 2 --threads 8] [--start stale|nightly|asis] [--first-views N]`` against an imported
+register (``python -m bench`` runs one scenario as its ``load`` piece). ``--start``: the page
+cache each scenario begins with (``START``); ``--first-views``: every page's first view of the
+day and the next one, one worker at a time (``first_views``).
 
 1. ``prepare`` (in the database, through Django): ``--users`` community workers
    ``bench-worker-NN``, one per community round-robin (different communities as far as
@@ -335,11 +337,13 @@ START = {
 }
 
 
-def first_views(env: dict, plan: dict, *, communities: int, workers: int, threads: int) -> dict:
-    """One worker at a time, each of another community, opening every page once on a day whose
-    pages are all out of date (``stale``), then once again: the first view of the day and a
-    cached one, per page (a fresh server: nothing in its processes either)."""
-    step(env, "stale")
+def first_views(env: dict, plan: dict, *, communities: int, workers: int, threads: int,
+                start: str = "stale") -> dict:
+    """One worker at a time, each of another community, opening every page once with the page
+    cache as ``start`` leaves it (``stale``: every page out of date; ``nightly``: a normal
+    morning), then once again: the first view of the day and a cached one, per page (a fresh
+    server: nothing in its processes either)."""
+    START[start](env)
     port = free_port()
     server = start_server(env, port, workers, threads)
     order = ("today", "zero", "standing", "ledger", "household", "person", "search", "api-today", "api-person")
@@ -367,12 +371,12 @@ def first_views(env: dict, plan: dict, *, communities: int, workers: int, thread
                 break
     finally:
         stop_server(server)
-    return {"communities": len(seen), "first": first, "again": again}
+    return {"communities": len(seen), "first": first, "again": again, "start": start}
 
 
 def print_first_views(figures: dict, out=sys.stdout) -> None:
     print(f"\nFirst view of the day and the view after it, one worker at a time, "
-          f"{figures['communities']} communities (p50 / max ms):\n", file=out)
+          f"{figures['communities']} communities, cache at start {figures['start']} (p50 / max ms):\n", file=out)
     print("| page | first view | again (cached) |", file=out)
     print("| --- | --- | --- |", file=out)
     for kind, times in figures["first"].items():
@@ -532,7 +536,8 @@ def main(argv=None) -> None:
             print(f"  login: {error}")
     print_summary(results)
     if args.first_views:
-        views = first_views(env, plan, communities=args.first_views, workers=args.workers, threads=args.threads)
+        views = first_views(env, plan, communities=args.first_views, workers=args.workers, threads=args.threads,
+                            start="stale" if args.start == "asis" else args.start)
         print_first_views(views)
         results.append({"first_views": views})
     print(f"\nStarted {started}; jiuye serve, {args.workers} workers × {args.threads} threads, JIUYE_DEBUG=0; "

@@ -405,7 +405,10 @@ def status_at_d(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
         spell = pd.Series(OPEN, index=ctx.persons.index, dtype=np.int64)
         status.loc[covering["person"].to_numpy()] = covering["status"].to_numpy()
         spell.loc[covering["person"].to_numpy()] = covering["spell_start"].to_numpy()
-        ctx.cache["status_at_d"] = (status.to_numpy(), spell.to_numpy())
+        arrays = (status.to_numpy(), spell.to_numpy())
+        for array in arrays:  # shared by every reader of the context (shared_context): never changed in place
+            array.flags.writeable = False
+        ctx.cache["status_at_d"] = arrays
     return ctx.cache["status_at_d"]
 
 
