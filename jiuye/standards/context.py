@@ -309,7 +309,7 @@ def shared_context(as_of: dt.date, params: dict, prefix: str = "") -> Context:
     Only for reads whose data must be those of the last committed write through the services:
     not inside a transaction that has written (its revision is its own), and not where the
     register may have been changed behind the services (the nightly jobs, the command line
-    load their own). ``docs/decisions.md``, "Shared evaluation contexts"."""
+    load their own). ``docs/decisions.md``, "Serving at the goal's load"."""
     from jiuye.divisions.revisions import cacheable, revision
 
     if not cacheable(prefix):
