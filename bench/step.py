@@ -65,15 +65,13 @@ def main(name: str, *args: str) -> dict:
         policy_changed()
         return {}
     if name == "nightly":  # the nightly run's desk part, for today: each community synced, its pages computed
-        from jiuye.casework.services import zero_employment_sync_when_changed
         from jiuye.divisions.models import Division, Level
-        from jiuye.tasks.runner import community_pages_warm
+        from jiuye.tasks.runner import community_day_prepare
 
         t0 = time.perf_counter()
         codes = list(Division.objects.filter(level=Level.COMMUNITY).order_by("code").values_list("code", flat=True))
         for code in codes:
-            zero_employment_sync_when_changed(user=None, community=code, as_of=dt.date.today())
-            community_pages_warm(community=code, today=dt.date.today())
+            community_day_prepare(community=code, as_of=dt.date.today())
         return {"seconds": time.perf_counter() - t0, "communities": len(codes), "peak_mb": peak_mb()}
     if name == "matching":
         from bench.matching import in_register

@@ -292,11 +292,21 @@ def community_pages_warm(*, community: str, today: dt.date) -> None:
     ledger_pages_warm(community=community, today=today)
 
 
+def community_day_prepare(*, community: str, as_of: dt.date) -> dict:
+    """The nightly run's part for one community: its zero-employment cases brought in line with
+    the register and, for today, its pages computed. The sync's counts (empty when not needed)."""
+    from jiuye.casework.services import zero_employment_sync_when_changed
+
+    counts = zero_employment_sync_when_changed(user=None, community=community, as_of=as_of) or {}
+    if as_of == dt.date.today():  # the day's pages, ready for the morning's first views
+        community_pages_warm(community=community, today=as_of)
+    return counts
+
+
 def _run_evaluate(job: Job, progress) -> None:
     """The nightly run: the city-wide evaluation saved as a snapshot (with rollups), then
     each community's zero-employment cases brought in line with the register and (for today)
     its pages computed into the page cache."""
-    from jiuye.casework.services import zero_employment_sync_when_changed
     from jiuye.divisions.models import Division, Level
     from jiuye.oversight.dashboards import dashboard_refresh
 
@@ -307,10 +317,8 @@ def _run_evaluate(job: Job, progress) -> None:
     created = eliminated = 0
     for i, code in enumerate(codes, start=1):
         progress(f"零就业家庭 / zero-employment: {code}", done=i, total=len(codes) + 1)
-        counts = zero_employment_sync_when_changed(user=None, community=code, as_of=as_of) or {}
+        counts = community_day_prepare(community=code, as_of=as_of)
         created, eliminated = created + counts.get("created", 0), eliminated + counts.get("eliminated", 0)
-        if as_of == dt.date.today():  # the day's desk pages, ready for the morning's first views
-            community_pages_warm(community=code, today=as_of)
     job.result = {"snapshot": snapshot.pk, "as_of": as_of.isoformat(), "communities": len(codes),
                   "zero_created": created, "zero_eliminated": eliminated}
     job.message = f"已保存评估快照 / snapshot saved: #{snapshot.pk}"
