@@ -14,6 +14,11 @@ from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("JIUYE_VAR_DIR", Path.cwd() / "var")).resolve()
+# Parallel tests (pytest-xdist): each worker keeps its own files (local secrets, caches, uploads).
+# The variable is taken out so that a process a test starts is not taken for a worker.
+if _test_worker := os.environ.pop("PYTEST_XDIST_WORKER", ""):
+    VAR_DIR = VAR_DIR / _test_worker
+    os.environ["JIUYE_VAR_DIR"] = str(VAR_DIR)
 
 PRODUCTION = os.environ.get("JIUYE_PRODUCTION", "") in {"1", "true", "yes"}
 

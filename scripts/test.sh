@@ -10,6 +10,9 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q -r requirements-dev.lock
 .venv/bin/python -m pip install -q --no-deps -e .
 export JIUYE_VAR_DIR="${JIUYE_VAR_DIR:-$(mktemp -d)}"
+# One process per core (pytest-xdist), a test file's tests together in one of them;
+# JIUYE_TEST_PROCESSES=0 runs everything in this process.
+PARALLEL="-n ${JIUYE_TEST_PROCESSES:-auto} --dist loadfile"
 
 PG_URL=${JIUYE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 PG_UP=0
@@ -21,15 +24,16 @@ if [ "$PG_UP" = "1" ]; then
   # Tests marked pg_only (browser, office suite, PDF: no database changes their outcome) run
   # once, in the PostgreSQL pass below.
   echo "== tests on SQLite (pg_only tests in the PostgreSQL pass)"
-  JIUYE_DATABASE_URL= .venv/bin/pytest -m "not pg_only" "$@"
+  JIUYE_DATABASE_URL= .venv/bin/pytest $PARALLEL -m "not pg_only" "$@"
 else
   echo "== tests on SQLite"
-  JIUYE_DATABASE_URL= .venv/bin/pytest "$@"
+  JIUYE_DATABASE_URL= .venv/bin/pytest $PARALLEL "$@"
 fi
 
 if [ "$PG_UP" = "1" ]; then
   echo "== tests on PostgreSQL ($PG_URL)"
-  # A test database left behind by an interrupted run (or held by a stale session) is dropped first.
+  # Test databases left behind by an interrupted run (or held by a stale session) are dropped first
+  # (one per parallel process: test_test_gw0, test_test_gw1, ...).
   .venv/bin/python - "$PG_URL" <<'PY'
 import sys
 import psycopg
@@ -37,9 +41,12 @@ import psycopg
 url = sys.argv[1]
 name = "test_" + url.rsplit("/", 1)[1].split("?")[0]
 with psycopg.connect(url, autocommit=True) as conn:
-    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    rows = conn.execute("SELECT datname FROM pg_database WHERE datname = %s OR datname LIKE %s",
+                        [name, name + "\\_gw%"]).fetchall()
+    for (found,) in rows:
+        conn.execute(f'DROP DATABASE IF EXISTS "{found}" WITH (FORCE)')
 PY
-  JIUYE_DATABASE_URL=$PG_URL .venv/bin/pytest "$@"
+  JIUYE_DATABASE_URL=$PG_URL .venv/bin/pytest $PARALLEL "$@"
 elif [ "${JIUYE_REQUIRE_POSTGRES:-0}" = "1" ]; then
   echo "PostgreSQL is required but not reachable at $PG_URL" >&2
   exit 1
