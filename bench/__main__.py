@@ -61,7 +61,8 @@ def fresh_database(db: str, persons: int) -> str:
 
 def step(name: str, url: str, *args: str) -> dict:
     """Run bench.step in a child process; it prints one JSON line of figures."""
-    env = {**os.environ, "JIUYE_DATABASE_URL": url, "JIUYE_VAR_DIR": str(VAR / "var")}
+    env = {**os.environ, "JIUYE_DATABASE_URL": url, "JIUYE_VAR_DIR": str(VAR / "var"),
+           "JIUYE_PREPARE_AFTER_IMPORT": "0"}  # the import alone: no page preparation after it
     out = subprocess.run(
         [sys.executable, "-m", "bench.step", name, *args], env=env, cwd=ROOT, capture_output=True, text=True
     )

@@ -332,6 +332,9 @@ START = {
     # as on a normal morning: the nightly run has synced every community and computed its
     # Today, board and standing pages (households, persons and ledgers on their first view)
     "nightly": lambda env: (step(env, "stale"), step(env, "nightly"))[1],
+    # right after an import of the whole city, with the preparation it starts (a job preparing
+    # each community's pages of the day, as the nightly run does) running beside the load
+    "import": lambda env: (step(env, "stale"), step({**env, "JIUYE_PREPARE_AFTER_IMPORT": "1"}, "prepare-start"))[1],
     # as the previous run left the cache
     "asis": lambda env: {},
 }
@@ -503,7 +506,8 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=8, help="threads per server process")
     parser.add_argument("--start", choices=sorted(START), default="stale",
                         help="the page cache at the start of each scenario: stale (every page out of date, as after "
-                             "an import), nightly (after the nightly run, as on a normal morning), asis")
+                             "an import, nothing prepared), import (stale, with the preparation an import starts "
+                             "running beside the load), nightly (after the nightly run, as on a normal morning), asis")
     parser.add_argument("--first-views", type=int, default=0, metavar="N",
                         help="also: the first view of the day and the next of every page, one worker at a time, "
                              "N communities")

@@ -64,6 +64,13 @@ def main(name: str, *args: str) -> dict:
 
         policy_changed()
         return {}
+    if name == "prepare-start":  # what an import starts once it has committed (in a process of its own)
+        from jiuye.divisions.revisions import register_imported_send
+
+        register_imported_send("")
+        from jiuye.tasks.models import Job, JobKind
+
+        return {"job": Job.objects.filter(kind=JobKind.PREPARE).order_by("-pk").values_list("pk", flat=True).first()}
     if name == "nightly":  # the nightly run's desk part, for today: each community synced, its pages computed
         from jiuye.divisions.models import Division, Level
         from jiuye.tasks.runner import community_day_prepare

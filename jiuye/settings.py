@@ -354,6 +354,9 @@ JIUYE_JOB_MEMORY_MB = int(os.environ.get("JIUYE_JOB_MEMORY_MB", 2048))
 JIUYE_JOB_TIME_LIMIT = int(os.environ.get("JIUYE_JOB_TIME_LIMIT", 3600))
 JIUYE_JOB_HEARTBEAT_SECONDS = float(os.environ.get("JIUYE_JOB_HEARTBEAT_SECONDS", 10))
 JIUYE_JOB_STALE_SECONDS = float(os.environ.get("JIUYE_JOB_STALE_SECONDS", 60))
+# After an import, a background job prepares the day's pages of the communities it replaced (as
+# the nightly run does), so that their workers' first views find them computed (issue 16).
+JIUYE_PREPARE_AFTER_IMPORT = os.environ.get("JIUYE_PREPARE_AFTER_IMPORT", "1") not in {"0", "false", "no"}
 # 0: without a broker, run jobs inside the process that starts them, without limits (the tests).
 JIUYE_JOB_PROCESS = os.environ.get("JIUYE_JOB_PROCESS", "1") not in {"0", "false", "no"}
 CELERY_TASK_SOFT_TIME_LIMIT = JIUYE_JOB_TIME_LIMIT

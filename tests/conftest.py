@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,10 @@ from django.test import Client, RequestFactory
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 EXAMPLE = SHARED / "spec" / "examples" / "basic"
 
+
+# The processes tests start (commands, servers, jobs) prepare no pages after their imports;
+# tests/test_prepare_after_import.py turns it on in its own process.
+os.environ["JIUYE_PREPARE_AFTER_IMPORT"] = "0"
 
 # The worked example's community 甲 and the password of the workers tests add to it.
 JIA = "500103001001"
@@ -126,6 +131,13 @@ def _jobs_in_the_test_process(settings):
     """Background jobs run eagerly in the test's own process (its test database is not one
     another process could open); tests/test_job_process.py runs them in processes of their own."""
     settings.JIUYE_JOB_PROCESS = False
+
+
+@pytest.fixture(autouse=True)
+def _no_pages_prepared_after_imports(settings):
+    """Imports start no background preparation of pages (tests/test_prepare_after_import.py
+    turns it on)."""
+    settings.JIUYE_PREPARE_AFTER_IMPORT = False
 
 
 @pytest.fixture(autouse=True)

@@ -86,6 +86,7 @@ AREAS: list[tuple[str, object, dict]] = [
         "job.reminders.start": _("Morning reminders started"),
         "job.export.download": _("Export downloaded"),
         "job.trend.start": _("Dashboard trend fill started"),
+        "job.prepare.start": _("Pages of the day being prepared after an import"),
     }),
     ("oversight", _("Standards and oversight"), {
         "evaluation.save": _("Evaluation saved"),

@@ -22,6 +22,7 @@ from django.core.cache import caches
 from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models import F, Q, Sum
+from django.dispatch import Signal
 
 from jiuye.divisions.models import Revision
 
@@ -66,6 +67,17 @@ def register_changed(codes) -> None:
             missing = set(codes) - set(Revision.objects.filter(key__in=codes).values_list("key", flat=True))
             Revision.objects.bulk_create([Revision(key=c, n=0) for c in sorted(missing)], ignore_conflicts=True)
             Revision.objects.filter(key__in=missing).update(n=F("n") + 1)
+
+
+# Sent once an import's writes are committed (and the planner's statistics updated), with the
+# scope it replaced (``scope``: a division-code prefix, "" for the city): the background work
+# above (``jiuye.tasks``) prepares the scope's pages of the day before its workers open them.
+register_imported = Signal()
+
+
+def register_imported_send(scope: str) -> None:
+    """Send ``register_imported`` when the transaction in progress (if any) commits."""
+    transaction.on_commit(lambda: register_imported.send(sender=None, scope=scope or ""))
 
 
 def policy_changed(*, jump: bool = False) -> None:

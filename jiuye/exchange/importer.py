@@ -513,6 +513,10 @@ def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = N
         if progress:
             progress("更新统计信息 / updating planner statistics")
         _analyze([MODELS[t] for t, c in result.counts.items() if t in MODELS and c["added"] + c["changed"]])
+    if written:
+        from jiuye.divisions.revisions import register_imported_send
+
+        register_imported_send(scope or "")  # the scope's pages of the day prepared in the background
     return result
 
 

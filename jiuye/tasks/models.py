@@ -18,6 +18,7 @@ class JobKind(models.TextChoices):
     EVALUATE = "evaluate", _("Nightly evaluation")
     REMINDERS = "reminders", _("Morning reminders")
     TREND = "trend", _("Dashboard trend: month ends")
+    PREPARE = "prepare", _("Pages of the day, prepared after an import")
 
 
 class JobState(models.TextChoices):

@@ -324,6 +324,24 @@ def _run_evaluate(job: Job, progress) -> None:
     job.message = f"已保存评估快照 / snapshot saved: #{snapshot.pk}"
 
 
+def _run_prepare(job: Job, progress) -> None:
+    """After an import: each community of its scope brought in line with the new register (its
+    zero-employment cases) and its pages of today computed, as the nightly run's part does."""
+    from jiuye.divisions.models import Division, Level
+
+    today = dt.date.today()
+    codes = list(Division.objects.filter(level=Level.COMMUNITY, code__startswith=job.params.get("scope", ""))
+                 .order_by("code").values_list("code", flat=True))
+    created = eliminated = 0
+    for i, code in enumerate(codes, start=1):
+        progress(f"准备页面 / preparing pages: {code}", done=i - 1, total=len(codes))
+        counts = community_day_prepare(community=code, as_of=today)
+        created, eliminated = created + counts.get("created", 0), eliminated + counts.get("eliminated", 0)
+    job.result = {"as_of": today.isoformat(), "communities": len(codes), "zero_created": created,
+                  "zero_eliminated": eliminated}
+    job.message = f"已准备 {len(codes)} 个社区的页面 / pages prepared for {len(codes)} communities"
+
+
 def _run_reminders(job: Job, progress) -> None:
     """The morning run: each community worker's queue counted into a ``MorningDigest``."""
     from jiuye.accounts.models import User
@@ -355,6 +373,7 @@ RUNNERS = {
     JobKind.EVALUATE: _run_evaluate,
     JobKind.REMINDERS: _run_reminders,
     JobKind.TREND: _run_trend,
+    JobKind.PREPARE: _run_prepare,
 }
 
 

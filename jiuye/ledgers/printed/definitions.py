@@ -196,6 +196,9 @@ class LedgerQuery:
     filters: Filters
     uses_period: bool = False
     shared: bool = False  # the screen page: the context the pages share (standards.context.shared_context)
+    # Reads shared by the ledgers of one division built one after the other (the nightly run and
+    # the preparation after an import compute all ten): each read once (``_shared_read``).
+    memo: dict | None = None
 
     @cached_property
     def params(self) -> dict:
@@ -256,21 +259,39 @@ def _age(on: dt.date, birth: dt.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, anniversary_day))
 
 
+def _shared_read(req: LedgerQuery, key, read):
+    """``read()``, once for the ledgers that share ``req.memo`` (every ledger's reads are of the
+    same division, date and user; a name search is never shared)."""
+    if req.memo is None or req.filters.q:
+        return read()
+    key = (key, req.code, req.as_of)
+    if key not in req.memo:
+        req.memo[key] = read()
+    return req.memo[key]
+
+
 def _people(req: LedgerQuery, ids) -> dict[int, dict]:
     """Details of the persons ``ids`` (scoped; filtered by the name filter): pid → dict."""
     ids = {int(i) for i in ids}
     if not ids:
         return {}
+    if req.memo is not None and not req.filters.q:  # the division's persons read once, each row a copy
+        everyone = _shared_read(req, "people", lambda: _people_read(req, None))
+        return {pid: dict(everyone[pid]) for pid in everyone if pid in ids}
+    return _people_read(req, ids)
+
+
+def _people_read(req: LedgerQuery, ids: set[int] | None) -> dict[int, dict]:
     qs = req.scoped(Person)
     if req.filters.q:
         qs = qs.filter(name__icontains=req.filters.q)
-    if len(ids) <= _IN_LIMIT:
+    if ids is not None and len(ids) <= _IN_LIMIT:
         qs = qs.filter(pk__in=sorted(ids))
     keys = list(_PERSON_FIELDS)
     result = {}
     for values in qs.values_list(*_PERSON_FIELDS.values()).iterator(chunk_size=5000):
         row = dict(zip(keys, values, strict=True))
-        if row["pid"] not in ids:
+        if ids is not None and row["pid"] not in ids:
             continue
         row["category_list"] = [c for c in (row["categories"] or "").replace("；", ";").split(";") if c]
         row["categories"] = "、".join(row["category_list"])
@@ -281,6 +302,10 @@ def _people(req: LedgerQuery, ids) -> dict[int, dict]:
 
 def _covering_status(req: LedgerQuery) -> dict[int, dict]:
     """The status episode covering D of each person of the division: pid → dict."""
+    return _shared_read(req, "status", lambda: _covering_status_read(req))
+
+
+def _covering_status_read(req: LedgerQuery) -> dict[int, dict]:
     D = req.as_of
     qs = req.scoped(StatusEpisode).filter(start__lte=D).filter(Q(end__isnull=True) | Q(end__gte=D))
     return {
@@ -293,6 +318,10 @@ def _covering_status(req: LedgerQuery) -> dict[int, dict]:
 
 def _active_registrations(req: LedgerQuery) -> dict[int, dt.date]:
     """Registration active at D (``[登记日期, 注销日期)``): pid → latest 登记日期."""
+    return _shared_read(req, "registrations", lambda: _active_registrations_read(req))
+
+
+def _active_registrations_read(req: LedgerQuery) -> dict[int, dt.date]:
     D = req.as_of
     qs = (
         req.scoped(UnemploymentRegistration)
@@ -308,6 +337,10 @@ def _active_registrations(req: LedgerQuery) -> dict[int, dt.date]:
 
 def _services_between(req: LedgerQuery, start: dt.date, end: dt.date) -> dict[int, list[tuple[dt.date, str]]]:
     """Services of the division's persons dated in [start, end]: pid → [(date, type)] by date."""
+    return _shared_read(req, ("services", start, end), lambda: _services_between_read(req, start, end))
+
+
+def _services_between_read(req: LedgerQuery, start: dt.date, end: dt.date) -> dict[int, list[tuple[dt.date, str]]]:
     qs = req.scoped(ServiceRecord).filter(date__gte=start, date__lte=end).order_by("date", "service_type")
     result: dict[int, list] = defaultdict(list)
     for pid, date, kind in qs.values_list("person_id", "date", "service_type"):
@@ -316,6 +349,10 @@ def _services_between(req: LedgerQuery, start: dt.date, end: dt.date) -> dict[in
 
 
 def _last_service(req: LedgerQuery) -> dict[int, dt.date]:
+    return _shared_read(req, "last-service", lambda: _last_service_read(req))
+
+
+def _last_service_read(req: LedgerQuery) -> dict[int, dt.date]:
     from django.db.models import Max
 
     qs = req.scoped(ServiceRecord).filter(date__lte=req.as_of).values("person_id").annotate(last=Max("date"))
@@ -569,6 +606,13 @@ def _event_sort(row: dict):
 
 def _services_rows(req: LedgerQuery, types, *, exclude_ids=None) -> list[dict]:
     start, end = req.period
+    if req.memo is not None and not req.filters.q:  # the period's services read once, each row a copy
+        every = _shared_read(req, ("service-rows", start, end), lambda: _event_rows(
+            req, req.scoped(ServiceRecord).filter(date__gte=start, date__lte=end),
+            {"date": "date", "kind": "service_type", "handler": "handler", "note": "note", "service_pk": "id"}))
+        excluded = set(exclude_ids.values_list("service_id", flat=True)) if exclude_ids is not None else set()
+        return [{k: v for k, v in row.items() if k != "service_pk"} for row in every
+                if (types is None or row["kind"] in types) and row["service_pk"] not in excluded]
     qs = req.scoped(ServiceRecord).filter(date__gte=start, date__lte=end)
     if types is not None:
         qs = qs.filter(service_type__in=types)

@@ -76,13 +76,13 @@ def _cell(column: Column, row: dict, reveal: bool):
 
 
 def ledger_table(*, user, slug: str, division_code: str, as_of: dt.date, filters=None, reveal_ids: bool = False,
-                 shared: bool = False):
+                 shared: bool = False, memo: dict | None = None):
     """(ledger, division, query, columns, rows, revealed): what ``ledger_rows`` and the workbook share."""
     ledger = get_ledger(slug)
     division = ledger_division(user, division_code)
     query = LedgerQuery(
         user=user, division=division, as_of=as_of, filters=parse_filters(ledger, filters),
-        uses_period=ledger.uses_period, shared=shared,
+        uses_period=ledger.uses_period, shared=shared, memo=memo,
     )
     records = ledger.build(query)
     revealed = bool(reveal_ids) and can_reveal_ids(user)
@@ -95,7 +95,7 @@ def ledger_table(*, user, slug: str, division_code: str, as_of: dt.date, filters
 
 
 def ledger_rows(*, user, slug: str, division_code: str, as_of: dt.date, filters=None, reveal_ids: bool = False,
-                shared: bool = False):
+                shared: bool = False, memo: dict | None = None):
     """``(columns, rows)`` of one ledger: columns are :class:`Column` (``zh``, ``en``, ``kind``);
     each row is a list of cell values in column order (dates as ``date``, IDs and phones
     masked unless ``reveal_ids`` and :func:`can_reveal_ids`).
@@ -105,21 +105,22 @@ def ledger_rows(*, user, slug: str, division_code: str, as_of: dt.date, filters=
     """
     _, _, _, columns, rows, _ = ledger_table(
         user=user, slug=slug, division_code=division_code, as_of=as_of, filters=filters, reveal_ids=reveal_ids,
-        shared=shared,
+        shared=shared, memo=memo,
     )
     return columns, rows
 
 
-def ledger_page_rows(*, user, slug: str, division_code: str, as_of: dt.date, filters=None):
+def ledger_page_rows(*, user, slug: str, division_code: str, as_of: dt.date, filters=None, memo: dict | None = None):
     """``ledger_rows`` masked, for the ledger's screen page: computed once per division, date,
     filters, day and revision of the register (``divisions/revisions.py``). A search by name or
-    number (``q``) is not cached, so no ID typed in a filter is part of a key."""
+    number (``q``) is not cached, so no ID typed in a filter is part of a key. ``memo``: reads shared
+    with the other ledgers of the division computed with it (``ledger_pages_warm``)."""
     from jiuye.divisions.codes import community_prefix
     from jiuye.divisions.revisions import cached
 
     def table():
         return ledger_rows(user=user, slug=slug, division_code=division_code, as_of=as_of, filters=filters,
-                           shared=True)
+                           shared=True, memo=memo)
 
     if (filters or {}).get("q"):
         return table()
@@ -140,6 +141,7 @@ def ledger_pages_warm(*, community: str, today: dt.date) -> int:
             .select_related("scope").order_by("pk").first())
     if user is None:
         return 0
+    memo: dict = {}  # the division's persons, statuses, registrations and services read once for the ten
     for ledger in LEDGERS:
-        ledger_page_rows(user=user, slug=ledger.slug, division_code=community, as_of=today)
+        ledger_page_rows(user=user, slug=ledger.slug, division_code=community, as_of=today, memo=memo)
     return len(LEDGERS)
