@@ -75,3 +75,20 @@ def development_mode(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def pages_shared(app_configs, **kwargs):
+    """In production without Redis each server process computes and keeps its own pages, and the
+    pages the nightly run and the preparation after an import compute serve nobody."""
+    if settings.PRODUCTION and not settings.CACHES["pages"]["BACKEND"].endswith("RedisCache"):
+        return [
+            CheckWarning(
+                "未设置 JIUYE_REDIS_URL：每个服务器进程各自计算并缓存页面，夜间任务和导入后预先计算的页面无法共享；"
+                "请设置 JIUYE_REDIS_URL=redis://主机:6379/1 / JIUYE_REDIS_URL is not set: each server process "
+                "computes and keeps its own pages, and those the nightly run and the preparation after an import "
+                "compute are not shared; set JIUYE_REDIS_URL=redis://HOST:6379/1",
+                id="jiuye.W002",
+            )
+        ]
+    return []

@@ -60,6 +60,11 @@ def test_production_with_its_keys_starts_without_the_development_warning(tmp_pat
     assert out.returncode == 0, out.stderr
     assert "jiuye.W001" not in out.stderr
     assert not (tmp_path / "var" / "secret_key").exists()
+    # Without Redis each server process would keep its own pages: the check says what to set.
+    assert "jiuye.W002" in out.stderr and "JIUYE_REDIS_URL" in out.stderr
+    out = _jiuye(["check"], {**env, "JIUYE_REDIS_URL": "redis://127.0.0.1:6379/1"}, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "jiuye.W002" not in out.stderr
 
 
 @pytest.mark.django_db
