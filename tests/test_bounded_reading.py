@@ -364,3 +364,28 @@ def test_a_sheet_with_a_doctype_is_not_read(jiuye, book):
         return data
 
     refused(jiuye("import", str(_rewrite(book, change))), "-", "not a valid .xlsx", "DOCTYPE")
+
+
+def test_a_plain_utf8_file_is_read_quickly_and_as_the_careful_reading_reads_it(monkeypatch, settings):
+    """A UTF-8 file with short lines is decoded and split by the io module; what it gives is what
+    the line-by-line reading gives (a BOM, CR LF, a quoted cell over two lines with a comma, a
+    last line without a break), and anything over a limit is read again to say its line."""
+    import io
+
+    from jiuye.exchange import reader
+
+    data = ("\ufeff身份证号,姓名,技能\r\n500103198003150119,张建国,\"电工,\r\n焊工\"\r\n"
+            "500103198207200122,李秀英,\r\n,,\r\n500103199001010011,王五,厨师").encode()
+    quick = []
+    real = reader._csv_records_plain
+    monkeypatch.setattr(reader, "_csv_records_plain", lambda fh: quick.append(1) or real(fh))
+    records = reader.read_csv(io.BytesIO(data), "人员")
+    with reader._field_limit(settings.JIUYE_IMPORT_MAX_CELL_CHARS):
+        careful = reader._csv_records(reader._CsvLines(io.BytesIO(data), "人员", "utf-8"))
+    assert quick and records == careful
+    assert records[1] == ["500103198003150119", "张建国", "电工,\r\n焊工"] and records[-1][-1] == "厨师"
+
+    settings.JIUYE_IMPORT_MAX_COLUMNS = 4
+    with pytest.raises(reader.Refused) as refused_at:
+        reader.read_csv(io.BytesIO(b"a,b\r\n1,2\r\n1,2,3,4,5\r\n"), "人员")
+    assert "line 3" in refused_at.value.problem.message and "JIUYE_IMPORT_MAX_COLUMNS" in refused_at.value.problem.message

@@ -252,19 +252,27 @@ def _csv_records(lines: _CsvLines) -> list[list[str]]:
     return records
 
 
-def _prescan(fh) -> tuple[int | None, int | None]:
+def _prescan(fh) -> tuple[int | None, int | None, int | None]:
     """One pass over the bytes, at the speed of the disk: the line of the first NUL byte and
-    of the first line that is not UTF-8 (None, None: neither). A file found bad at its end is
-    refused before any of its rows is kept."""
+    of the first line that is not UTF-8 (None, None: neither), and the length in bytes of the
+    longest line (None when the file is UTF-16: the reading says so). A file found bad at its
+    end is refused before any of its rows is kept."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines, not_utf8, first = 0, None, True
+    longest, run = 0, 0  # the longest line yet, and the bytes of the line still open
     while block := fh.read(_BLOCK):
         if first and block[:2] in _UTF16_BOMS:
-            return None, None  # the reading says so
+            return None, None, None  # the reading says so
         first = False
         nul = block.find(b"\x00")
         if nul >= 0:
-            return lines + block.count(b"\n", 0, nul) + 1, not_utf8
+            return lines + block.count(b"\n", 0, nul) + 1, not_utf8, None
+        parts = block.split(b"\n")
+        if len(parts) == 1:
+            run += len(block)
+        else:
+            longest = max(longest, run + len(parts[0]), max(map(len, parts[1:-1]), default=0))
+            run = len(parts[-1])
         if not_utf8 is None:
             try:
                 decoder.decode(block)
@@ -276,7 +284,30 @@ def _prescan(fh) -> tuple[int | None, int | None]:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             not_utf8 = lines + 1
-    return None, not_utf8
+    return None, not_utf8, max(longest, run)
+
+
+class _ReadAgain(Exception):
+    """Over a limit in the quick reading: the careful one says where."""
+
+
+def _csv_records_plain(fh) -> list[list[str]]:
+    """``_csv_records`` of a file known to be UTF-8 throughout, without NUL and with no line
+    long enough to be probed: decoded and split by the io module (C), line by line. Anything
+    refused is read again by ``_csv_records``, whose line numbers the messages give."""
+    max_rows, max_columns = settings.JIUYE_IMPORT_MAX_ROWS, settings.JIUYE_IMPORT_MAX_COLUMNS
+    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+    try:
+        records = []
+        for record in csv.reader(text):
+            if len(record) > max_columns:
+                raise _ReadAgain
+            records.append(record)
+            if len(records) - 1 > max_rows:
+                raise _ReadAgain
+        return records
+    finally:
+        text.detach()  # the file stays open for a second reading
 
 
 def read_csv(fh, table: str) -> list[list[str]]:
@@ -284,10 +315,16 @@ def read_csv(fh, table: str) -> list[list[str]]:
     without BOM) or GB18030, detected; ``Refused`` at the first thing that makes it unreadable
     or over a limit. A first pass over the bytes finds a NUL byte and whether the file is
     UTF-8; the second reads it (as GB18030 if it is not UTF-8)."""
-    nul, other = _prescan(fh)
+    nul, other, longest = _prescan(fh)
     if nul is not None:
         raise Refused(_nul(table, nul))
     with _field_limit(settings.JIUYE_IMPORT_MAX_CELL_CHARS):
+        if other is None and longest is not None and longest < _PROBE_FROM:
+            fh.seek(0)
+            try:
+                return _csv_records_plain(fh)  # most files: UTF-8 with short lines
+            except (_ReadAgain, csv.Error):
+                pass  # over a limit or malformed: read again, line by line, to say where
         for encoding in ("utf-8", "gb18030") if other is None else ("gb18030",):
             fh.seek(0)
             try:
