@@ -71,3 +71,34 @@ def test_every_filter_of_every_ledger_has_a_label(client, worker):
                 continue
             field_id = re.search(r'id="([^"]+)"', attrs).group(1)
             assert f'<label for="{field_id}">' in form, (ledger.slug, tag, attrs)
+
+
+def _body(html: str) -> str:
+    return html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+
+
+def test_each_page_is_its_own_and_a_page_out_of_range_shows_the_nearest(client, worker):
+    client.force_login(worker)
+    params = {"division": CODE, "as_of": "2026-06-30"}
+    first = client.get("/ledgers/labour-force/", params).content.decode()
+    second = client.get("/ledgers/labour-force/", {**params, "page": 2}).content.decode()
+    assert _body(first) != _body(second)
+    assert _body(client.get("/ledgers/labour-force/", {**params, "page": 2}).content.decode()) == _body(second)
+    assert "第 2 页" in second
+    # Not a number: the first page, as before the cache; past the end: the last page.
+    assert _body(client.get("/ledgers/labour-force/", {**params, "page": "二"}).content.decode()) == _body(first)
+    total = int(re.search(r'id="ledger-count">(\d+)', first).group(1))
+    last = client.get("/ledgers/labour-force/", {**params, "page": -(-total // PAGE_SIZE)}).content.decode()
+    beyond = client.get("/ledgers/labour-force/", {**params, "page": 99999999}).content.decode()
+    assert _body(beyond) == _body(last) and _body_rows(beyond) == total - PAGE_SIZE * (-(-total // PAGE_SIZE) - 1)
+
+
+def test_a_page_seen_in_chinese_then_in_english_shows_english_headers(client, worker):
+    client.force_login(worker)
+    params = {"division": CODE, "as_of": "2026-06-30", "page": 2}
+    zh = client.get("/ledgers/labour-force/", params).content.decode()
+    client.cookies["django_language"] = "en"
+    en = client.get("/ledgers/labour-force/", params).content.decode()
+    assert "姓名" in zh.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert "Name" in en.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert _body_rows(en) == _body_rows(zh) == PAGE_SIZE

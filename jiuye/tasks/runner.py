@@ -286,7 +286,7 @@ def community_pages_warm(*, community: str, today: dt.date) -> None:
     """A community's pages of the day computed before anyone opens them: the desk's (Today, the
     board, standing and the community page) and each printed ledger's screen page."""
     from jiuye.casework.selectors import desk_pages_warm
-    from jiuye.ledgers.printed import ledger_pages_warm
+    from jiuye.ledgers.screen import ledger_pages_warm
 
     desk_pages_warm(community=community, today=today)
     ledger_pages_warm(community=community, today=today)

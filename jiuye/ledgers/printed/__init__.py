@@ -15,7 +15,6 @@ from jiuye.ledgers.printed.rows import (
     ledger_division,
     ledger_list,
     ledger_page_rows,
-    ledger_pages_warm,
     ledger_rows,
     mask_phone,
 )
@@ -32,7 +31,6 @@ __all__ = [
     "ledger_division",
     "ledger_list",
     "ledger_page_rows",
-    "ledger_pages_warm",
     "ledger_rows",
     "ledger_workbook",
     "mask_phone",

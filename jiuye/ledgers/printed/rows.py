@@ -129,19 +129,3 @@ def ledger_page_rows(*, user, slug: str, division_code: str, as_of: dt.date, fil
     shown = sorted((k, str(v)) for k, v in (filters or {}).items() if v)
     return cached("ledger", community_prefix(division.code), dt.date.today(), table, slug, division.code,
                   as_of.isoformat(), *(f"{k}={v}" for k, v in shown))
-
-
-def ledger_pages_warm(*, community: str, today: dt.date) -> int:
-    """Compute the screen page of each ledger of a community, as of ``today`` and unfiltered (what
-    a worker opens), into the page cache (the nightly run, after the community's desk pages), as
-    one of its workers sees it. The number of ledgers computed."""
-    from jiuye.accounts.models import Role, User
-
-    user = (User.objects.filter(is_active=True, role=Role.COMMUNITY, scope__code=community)
-            .select_related("scope").order_by("pk").first())
-    if user is None:
-        return 0
-    memo: dict = {}  # the division's persons, statuses, registrations and services read once for the ten
-    for ledger in LEDGERS:
-        ledger_page_rows(user=user, slug=ledger.slug, division_code=community, as_of=today, memo=memo)
-    return len(LEDGERS)
