@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
@@ -298,13 +299,11 @@ def _csv_records_plain(fh) -> list[list[str]]:
     max_rows, max_columns = settings.JIUYE_IMPORT_MAX_ROWS, settings.JIUYE_IMPORT_MAX_COLUMNS
     text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
     try:
-        records = []
-        for record in csv.reader(text):
-            if len(record) > max_columns:
-                raise _ReadAgain
-            records.append(record)
-            if len(records) - 1 > max_rows:
-                raise _ReadAgain
+        # At most one record past the limit is read (the header and max_rows rows are allowed);
+        # every line is short (the prescan), so no record is large.
+        records = list(islice(csv.reader(text), max_rows + 2))
+        if len(records) - 1 > max_rows or (records and max(map(len, records)) > max_columns):
+            raise _ReadAgain
         return records
     finally:
         text.detach()  # the file stays open for a second reading
