@@ -24,6 +24,21 @@ JIA = "500103001001"
 PASSWORD = "Gongzuo-2026!x"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, and at the end of the session, on PostgreSQL, any
+    connection to them still open (a server's or a job runner's thread a test started) closed
+    before they are dropped: otherwise the drop fails ("is being accessed by other users") and
+    the database stays behind until the next run's clean-up."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
 @pytest.fixture
 def fast_hashing(settings):
     """Logins in a test cost a hash, not PBKDF2's half second."""
