@@ -428,7 +428,7 @@ def _parse_column(column, cells: list) -> list | None:
     name = column.name
     if name in FULL_WIDTH_COLUMNS and not joined.isascii():
         texts = list(map(ascii_forms, texts))
-    if any(map(str.startswith, texts, repeat("'"))):  # formula escapes are rare: undone one by one
+    if "'" in "".join(texts) and any(map(str.startswith, texts, repeat("'"))):  # rare: undone one by one
         texts = [unescape(t) for t in texts]
     kind = column.kind
     scientific = ((kind == "id_number" or NUMBER_CELL_RULES.get(name) == "refuse")
@@ -464,7 +464,7 @@ def _parse_column(column, cells: list) -> list | None:
             values = list(map({c: parse_cell(column, c) for c in set(cells)}.__getitem__, cells))
     except CellError:
         return None
-    if column.required and any(v is None or v == "" or v == () for v in values):
+    if column.required and (None in values or "" in values or () in values):
         return None
     return values
 
@@ -484,13 +484,15 @@ def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], position
     width = len(raw.headers)
     if len(positions) != width:  # a column without a header
         return None
-    records = [(number, cells) for number, cells in raw.rows if _has_content(cells)]
-    if any(len(cells) != width for _, cells in records):
+    # A first cell of text with content is content enough (most rows); the others are looked at whole.
+    records = [(number, cells) for number, cells in raw.rows
+               if (cells and type(cells[0]) is str and cells[0].strip(WHITE_SPACE)) or _has_content(cells)]
+    cell_rows = list(map(operator.itemgetter(1), records))
+    if set(map(len, cell_rows)) - {width}:
         return None
     columns = []
-    for name in present:
-        index = positions[name]
-        values = _parse_column(table.column(name), [cells[index] for _, cells in records])
+    for name in present:  # one column's cells at a time (all of them at once: a copy of the table)
+        values = _parse_column(table.column(name), list(map(operator.itemgetter(positions[name]), cell_rows)))
         if values is None:
             return None
         if shared is not None and name in SHARED_COLUMNS:
@@ -515,7 +517,7 @@ def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], position
     del keys, key_values
     numbers = [number for number, _ in records]
     # No way back to the row-by-row pass now: ``release``, the raw cells go before the rows are made.
-    del records
+    del records, cell_rows
     if release:
         raw.rows = []
     index = column_index(present)
