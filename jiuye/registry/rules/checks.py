@@ -40,6 +40,13 @@ MISSING = {
 }
 
 
+_MISSING = object()  # a column the input leaves out
+
+# The columns of 人员 its checks read, in order, with what a new person's row lacking one holds.
+_PERSON_CHECKED = (("身份证号", _MISSING), ("出生日期", _MISSING), ("性别", _MISSING), ("家庭编号", _MISSING),
+                   ("居住起始日期", _MISSING), ("居住终止日期", None), ("退休年龄类别", ""))
+
+
 class EffectivePerson(NamedTuple):
     """What later checks need of a person that passed, as the input leaves it (a tuple, not a
     dict per person): 出生日期, 家庭编号 and the 人员 row."""
@@ -213,38 +220,44 @@ class RegisterChecks:
         # ID number -> 出生日期, 家庭编号 (as the input leaves them) and the row, of each person passed
         self.effective_persons: dict[str, EffectivePerson] = {}
         keys = set()
-        for row in self.rows("人员"):
-            id_number = row.get("身份证号")
-            values = self.stored_person_values(id_number) or {}
-            values.update(row.values)  # a parsed row holds every present column
-            values.setdefault("居住终止日期", None)
-            values.setdefault("退休年龄类别", "")
+        rows = self.rows("人员")
+        # The values the checks use, a column at a time; a column the input leaves out is the
+        # stored person's, or for a new person its default (the two optional ones), or missing.
+        columns = [column_of(rows, name, default) for name, default in _PERSON_CHECKED]
+        for row, fields in zip(rows, zip(*columns, strict=True), strict=True):
+            stored = self.stored_person_values(fields[0])
+            if stored or _MISSING in fields:
+                values = stored or {}
+                values.update(row.values)  # a parsed row holds every present column
+                values.setdefault("居住终止日期", None)
+                values.setdefault("退休年龄类别", "")
+                fields = tuple(values[name] for name, _ in _PERSON_CHECKED)  # KeyError: a required column
+            id_number, birth, sex, household, start, end, category = fields
             ok = key = True
             if not self.valid_id(id_number, row.number):
                 ok = key = False
             else:
-                if idnumber.birth_date(id_number) != values["出生日期"]:
+                if idnumber.birth_date(id_number) != birth:
                     self.bad("人员", row, "出生日期", "出生日期与身份证号不符 / birth date disagrees with the ID number",
                              "disagrees_with_id")
                     ok = False
-                if idnumber.sex(id_number) != values["性别"]:
+                if idnumber.sex(id_number) != sex:
                     self.bad("人员", row, "性别", "性别与身份证号不符 / sex disagrees with the ID number",
                              "disagrees_with_id")
                     ok = False
-            if self.refers("人员", row, "家庭编号", "家庭", values["家庭编号"], self.known_households) is None:
+            if self.refers("人员", row, "家庭编号", "家庭", household, self.known_households) is None:
                 key = False
-            birth, start, end = values["出生日期"], values["居住起始日期"], values["居住终止日期"]
             if start < birth:
                 self.bad("人员", row, "居住起始日期", "居住起始日期早于出生日期 / residence starts before birth",
                          "before_birth")
             if end is not None and end < start:
                 self.bad("人员", row, "居住终止日期", "居住终止日期早于起始日期 / residence ends before it starts",
                          "end_before_start")
-            if values["退休年龄类别"] == "50" and values["性别"] == "男":
+            if category == "50" and sex == "男":
                 self.bad("人员", row, "退休年龄类别", "男性不能为 50 岁退休类别 / category 50 applies to women only",
                          "retirement_category")
             if ok:  # what later checks need of the person, not a copy of every value
-                self.effective_persons[id_number] = EffectivePerson(birth, values["家庭编号"], row)
+                self.effective_persons[id_number] = EffectivePerson(birth, household, row)
             if key:
                 keys.add(id_number)
         # Persons of rows rejected for another cell: their ID number is a key if it is valid.
