@@ -46,33 +46,30 @@ def _page_number(requested) -> int:
 
 
 def ledger_screen_page(*, user, slug: str, division_code: str, as_of: dt.date, filters=None,
-                       page=None) -> tuple[list, Page, str]:
+                       page=None, memo: dict | None = None) -> tuple[list, Page, str]:
     """(columns, page, body): the ledger's columns, the page asked for (a ``Page`` of the rows'
     count: its numbers and neighbours) and its rows rendered (``table_body``). Computed once per
-    division, date, filters, page, language, day and revision; a name search is not cached.
-    Raises as ``ledger_page_rows`` does (the user's scope is checked before any cached page)."""
-    from jiuye.divisions.codes import community_prefix
+    division, date, filters, page, language, day and revision, under the key of the ledger's
+    rows (``rows.ledger_cache_key``: a search is not cached; the user's scope is checked before
+    any cached page). ``memo``: as for ``ledger_page_rows``."""
     from jiuye.divisions.revisions import cached
-    from jiuye.ledgers.printed.definitions import get_ledger
-    from jiuye.ledgers.printed.rows import ledger_division, ledger_page_rows
+    from jiuye.ledgers.printed.rows import ledger_cache_key, ledger_page_rows
 
     number = _page_number(page)
 
     def render() -> tuple[list, int, int, str]:
         columns, rows = ledger_page_rows(user=user, slug=slug, division_code=division_code, as_of=as_of,
-                                         filters=filters)
+                                         filters=filters, memo=memo)
         shown = Paginator(rows, PAGE_SIZE).get_page(number)
         return columns, len(rows), shown.number, str(table_body(shown.object_list))
 
-    if (filters or {}).get("q"):
+    key = ledger_cache_key(user=user, slug=slug, division_code=division_code, as_of=as_of, filters=filters)
+    if key is None:
         columns, count, shown, body = render()
     else:
-        get_ledger(slug)  # LedgerError for an unknown ledger
-        division = ledger_division(user, division_code)  # the user's scope, before any cached page
-        keys = sorted((k, str(v)) for k, v in (filters or {}).items() if v)
-        columns, count, shown, body = cached(
-            "ledger-screen", community_prefix(division.code), dt.date.today(), render, slug, division.code,
-            as_of.isoformat(), number, get_language(), *(f"{k}={v}" for k, v in keys))
+        scope, (ledger, division, day, *shown_filters) = key
+        columns, count, shown, body = cached("ledger-screen", scope, dt.date.today(), render, ledger, division, day,
+                                             number, get_language(), *shown_filters)
     return columns, Paginator(range(count), PAGE_SIZE).get_page(shown), mark_safe(body)
 
 
@@ -82,7 +79,6 @@ def ledger_pages_warm(*, community: str, today: dt.date) -> int:
     community's desk pages), as one of its workers sees it. The number of ledgers computed."""
     from jiuye.accounts.models import Role, User
     from jiuye.ledgers.printed.definitions import LEDGERS
-    from jiuye.ledgers.printed.rows import ledger_page_rows
 
     user = (User.objects.filter(is_active=True, role=Role.COMMUNITY, scope__code=community)
             .select_related("scope").order_by("pk").first())
@@ -90,7 +86,6 @@ def ledger_pages_warm(*, community: str, today: dt.date) -> int:
         return 0
     memo: dict = {}  # the division's persons, statuses, registrations and services read once for the ten
     with translation.override(settings.LANGUAGE_CODE):
-        for ledger in LEDGERS:
-            ledger_page_rows(user=user, slug=ledger.slug, division_code=community, as_of=today, memo=memo)
-            ledger_screen_page(user=user, slug=ledger.slug, division_code=community, as_of=today)  # its first page
+        for ledger in LEDGERS:  # its rows and its first page
+            ledger_screen_page(user=user, slug=ledger.slug, division_code=community, as_of=today, memo=memo)
     return len(LEDGERS)

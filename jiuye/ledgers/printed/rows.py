@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 
-from jiuye.divisions.codes import normalize_division_code
+from jiuye.divisions.codes import community_prefix, normalize_division_code
 from jiuye.divisions.models import Division, Level
 from jiuye.ledgers.printed.definitions import (
     COMMUNITY,
@@ -110,22 +110,32 @@ def ledger_rows(*, user, slug: str, division_code: str, as_of: dt.date, filters=
     return columns, rows
 
 
+def ledger_cache_key(*, user, slug: str, division_code: str, as_of: dt.date, filters=None) -> tuple | None:
+    """The page cache's scope and key of a ledger's screen rows (``revisions.cached``'s arguments
+    after the day), or None for a search by name or number (``q``: not cached, so no ID typed in
+    a filter is part of a key). Raises LedgerError for an unknown ledger and PermissionDenied
+    for a division outside the user's scope, before anything is read from the cache."""
+    if (filters or {}).get("q"):
+        return None
+    get_ledger(slug)
+    division = ledger_division(user, division_code)
+    shown = sorted((k, str(v)) for k, v in (filters or {}).items() if v)
+    return community_prefix(division.code), (slug, division.code, as_of.isoformat(), *(f"{k}={v}" for k, v in shown))
+
+
 def ledger_page_rows(*, user, slug: str, division_code: str, as_of: dt.date, filters=None, memo: dict | None = None):
     """``ledger_rows`` masked, for the ledger's screen page: computed once per division, date,
-    filters, day and revision of the register (``divisions/revisions.py``). A search by name or
-    number (``q``) is not cached, so no ID typed in a filter is part of a key. ``memo``: reads shared
-    with the other ledgers of the division computed with it (``ledger_pages_warm``)."""
-    from jiuye.divisions.codes import community_prefix
+    filters, day and revision of the register (``divisions/revisions.py``; a search is not
+    cached: ``ledger_cache_key``). ``memo``: reads shared with the other ledgers of the division
+    computed with it (``screen.ledger_pages_warm``)."""
     from jiuye.divisions.revisions import cached
 
     def table():
         return ledger_rows(user=user, slug=slug, division_code=division_code, as_of=as_of, filters=filters,
                            shared=True, memo=memo)
 
-    if (filters or {}).get("q"):
+    key = ledger_cache_key(user=user, slug=slug, division_code=division_code, as_of=as_of, filters=filters)
+    if key is None:
         return table()
-    get_ledger(slug)  # LedgerError for an unknown ledger
-    division = ledger_division(user, division_code)  # the user's scope, before any cached page
-    shown = sorted((k, str(v)) for k, v in (filters or {}).items() if v)
-    return cached("ledger", community_prefix(division.code), dt.date.today(), table, slug, division.code,
-                  as_of.isoformat(), *(f"{k}={v}" for k, v in shown))
+    scope, parts = key
+    return cached("ledger", scope, dt.date.today(), table, *parts)

@@ -229,9 +229,8 @@ class RegisterChecks:
             if stored or _MISSING in fields:
                 values = stored or {}
                 values.update(row.values)  # a parsed row holds every present column
-                values.setdefault("居住终止日期", None)
-                values.setdefault("退休年龄类别", "")
-                fields = tuple(values[name] for name, _ in _PERSON_CHECKED)  # KeyError: a required column
+                fields = tuple(values[name] if default is _MISSING else values.get(name, default)  # KeyError:
+                               for name, default in _PERSON_CHECKED)  # a required column
             id_number, birth, sex, household, start, end, category = fields
             ok = key = True
             if not self.valid_id(id_number, row.number):
