@@ -83,3 +83,65 @@ def test_an_import_over_a_stored_register_changes_nothing_when_given_again(tmp_p
     again = ledger_import(path=folder)
     assert again.ok
     assert {t: (c["added"], c["changed"]) for t, c in again.counts.items()} == {t: (0, 0) for t in first.counts}
+
+
+def test_copy_text_made_column_wise_stores_what_psycopg_rows_store(tmp_path, monkeypatch):
+    """Values COPY's text format must escape (backslash, tab, newline, carriage return, a text
+    "\\N"), NULLs, booleans, numbers and dates are stored as given, whether the lines are made a
+    column at a time or psycopg formats each row (the path for a value of another kind)."""
+    import datetime as dt
+
+    from jiuye.exchange import bulk
+
+    folder = tmp_path / "register"
+    generate_register(folder, communities=1, seed=3, persons_per_community=5)
+    assert ledger_import(path=folder).ok
+    community = m.Household.objects.values_list("community_id", flat=True)[0]
+    contents = ["a\\b", "\\N", "", "x\\N", "普通", "end\\"]  # backslashes alone (no other escape)
+    complaints = {
+        "community_id": [community] * len(contents),
+        "date": [dt.date(2026, 1, i + 1) for i in range(len(contents))],
+        "valid": [i % 2 == 0 for i in range(len(contents))],
+        "content": contents,
+        "row_hash": [f"test-{i}" for i in range(len(contents))],
+    }
+    targets = {"community_id": [community] * 3, "year": [2031, 2031, 2032], "indicator": ["甲\n乙", "乙\t", "丙\r\\"],
+               "target": [0, -5, 7], "actual": [None, 3, None]}
+    stored = []
+    for copy_kind in (bulk._copy_kind, lambda values: None):
+        monkeypatch.setattr(bulk, "_copy_kind", copy_kind)
+        with transaction.atomic():
+            bulk.insert_columns(MODELS["投诉"], complaints, len(contents))
+            bulk.insert_columns(MODELS["目标任务"], targets, 3)
+            stored.append((
+                list(MODELS["投诉"].objects.filter(row_hash__startswith="test-").order_by("row_hash")
+                     .values_list("date", "valid", "content")),
+                list(MODELS["目标任务"].objects.filter(year__gte=2031).order_by("year", "indicator")
+                     .values_list("year", "indicator", "target", "actual")),
+            ))
+            transaction.set_rollback(True)
+    assert stored[0] == stored[1]
+    assert [c for _, _, c in stored[0][0]] == contents
+    assert stored[0][0][0][:2] == (dt.date(2026, 1, 1), True)
+    assert stored[0][1] == [(2031, "乙\t", -5, 3), (2031, "甲\n乙", 0, None), (2032, "丙\r\\", 7, None)]
+
+
+def test_keys_reserved_for_new_rows_are_new_and_distinct_even_when_not_consecutive():
+    from jiuye.exchange.bulk import reserve_pks
+
+    person = MODELS["人员"]
+    if connection.vendor != "postgresql":
+        assert reserve_pks(person, 3) is None  # SQLite: the keys are read back instead
+        return
+    run = reserve_pks(person, 4)
+    assert isinstance(run, range) and len(run) == 4
+    with connection.cursor() as cursor:  # keys taken two apart, as when another session takes some
+        cursor.execute("SELECT pg_get_serial_sequence('registry_person', 'id')")
+        (sequence,) = cursor.fetchone()
+        cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 2")
+        try:
+            scattered = reserve_pks(person, 4)
+        finally:
+            cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 1")
+    assert sorted(scattered) == list(range(run[-1] + 2, run[-1] + 10, 2))
+    assert reserve_pks(person, 1)[0] > max(scattered)

@@ -8,7 +8,7 @@ as one event, not as a history row per record.
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import repeat
 
 from django.db import connection
@@ -22,11 +22,34 @@ def _columns(model):
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
+def reserve_pks(model, count: int) -> Sequence[int] | None:
+    """``count`` primary keys taken from the table's sequence (PostgreSQL), for rows inserted
+    with their keys given: the caller knows each new row's key without reading the rows back.
+    None on SQLite, which has no sequence (the keys are read back there)."""
+    if connection.vendor != "postgresql" or not count:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)",
+                       [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column])
+        (sequence,) = cursor.fetchone()  # found once: per row it would cost more than the keys
+        # Usually one run of consecutive keys (given as a range); all of them only if another
+        # session took keys of the sequence meanwhile.
+        cursor.execute(
+            "WITH k AS (SELECT nextval(%s::regclass) AS v FROM generate_series(1, %s))"
+            " SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL ELSE array_agg(v) END FROM k",
+            [sequence, count])
+        first, last, scattered = cursor.fetchone()
+        return list(scattered) if scattered is not None else range(first, last + 1)
+
+
 def insert_columns(model, columns: dict[str, list], count: int) -> int:
-    """Insert ``count`` rows given as ``columns`` (attname -> values). The lists are not changed."""
+    """Insert ``count`` rows given as ``columns`` (attname -> values; the primary key too if
+    given, see ``reserve_pks``). The lists are not changed."""
     if not count:
         return 0
     fields = _columns(model)
+    if model._meta.pk.attname in columns:
+        fields = [model._meta.pk, *fields]
     values = []
     for f in fields:
         column = columns.get(f.attname)
@@ -42,16 +65,62 @@ def insert_columns(model, columns: dict[str, list], count: int) -> int:
     column_list = ", ".join(qn(f.column) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            kinds = list(map(_copy_kind, values))
             with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
-                write = copy.write_row
-                for row in zip(*values, strict=True):
-                    write(row)
+                if None not in kinds:  # every column as COPY's text, whole lines joined in C
+                    for start in range(0, count, COPY_SLICE):
+                        texts = [_copy_texts(v[start : start + COPY_SLICE], *k) for v, k in zip(values, kinds, strict=True)]
+                        copy.write(("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n").encode())
+                        del texts
+                else:  # a value of another kind: psycopg formats each row
+                    write = copy.write_row
+                    for row in zip(*values, strict=True):
+                        write(row)
             return count
         values = [list(map(_sqlite_value, v)) if _has_dates(v) else v for v in values]
         sql = f"INSERT INTO {table} ({column_list}) VALUES ({', '.join(['%s'] * len(fields))})"
         for start in range(0, count, BATCH):
             cursor.executemany(sql, list(zip(*(v[start : start + BATCH] for v in values), strict=True)))
     return count
+
+
+# Rows sent to COPY per write (the text of that many rows is held at once).
+COPY_SLICE = 20_000
+# COPY's text format: a backslash, tab, newline or carriage return in a value is escaped;
+# NULL is \N (a text "\N" is escaped to "\\N" first, so the two never meet).
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NONE = type(None)
+
+
+def _copy_kind(values: list) -> tuple[type, bool] | None:
+    """The one kind of a column's values (str, bool, int or date) and whether it holds None;
+    None for a column ``_copy_texts`` does not do (another kind, or several)."""
+    kinds = set(map(type, values))
+    nulls = _NONE in kinds
+    kinds.discard(_NONE)
+    if not kinds:
+        return str, nulls
+    kind = kinds.pop()
+    return (kind, nulls) if not kinds and kind in (str, bool, int, dt.date) else None
+
+
+def _copy_texts(values: list, kind: type, nulls: bool) -> list[str]:
+    """Each value of a column of one ``kind`` as a field of COPY's text format, as psycopg
+    sends it."""
+    if kind is str:
+        texts = values
+        joined = "".join(filter(None, values)) if nulls else "".join(values)
+        if any(c in joined for c in "\\\t\n\r"):
+            texts = [v.translate(_COPY_ESCAPES) if v else v for v in values]
+    elif kind is bool:
+        texts = ["t" if v else "f" for v in values]
+    elif kind is int:
+        texts = list(map(str, values))
+    else:
+        texts = [v.isoformat() if v is not None else None for v in values]
+    if nulls:
+        texts = ["\\N" if v is None else t for v, t in zip(values, texts, strict=True)]
+    return texts
 
 
 def insert_rows(model, rows: Iterable[dict]) -> int:

@@ -22,7 +22,7 @@ from django.db import transaction
 
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
-from jiuye.exchange.bulk import DEFER_INDEXES_ROWS, DeferredIndexes, insert_columns
+from jiuye.exchange.bulk import DEFER_INDEXES_ROWS, DeferredIndexes, insert_columns, reserve_pks
 from jiuye.exchange.changes import keys_seal
 from jiuye.exchange.reader import iter_input
 from jiuye.registry import models as m
@@ -217,6 +217,9 @@ class _Importer(RegisterChecks):
         return {"added": added, "changed": changed}
 
     def household_pks(self, codes) -> dict:
+        by_code = self.__dict__.get("_household_by_code")  # made as 家庭 was written (PostgreSQL)
+        if by_code is not None and all(map(by_code.__contains__, codes)):
+            return by_code
         if len(codes) > 20000:
             return dict(m.Household.objects.values_list("code", "pk").iterator(chunk_size=20000))
         result = {}
@@ -228,7 +231,8 @@ class _Importer(RegisterChecks):
         """ID number -> person pk (of at least ``ids``), through the keyed hash (ID numbers are
         stored encrypted). For many ID numbers one map is made, the first time, for every ID
         number the tables below 人员 name, and kept for them: the whole (hash, pk) table is read
-        once against the hashes already computed for 人员, and the hashes are then let go."""
+        once against the hashes already computed for 人员, and the hashes are then let go. On
+        PostgreSQL the map is made as 人员 is written, from the keys its new rows were given."""
         ids = [i for i in ids if i]
         by_id = self.__dict__.get("_pk_by_id")
         if by_id is None and len(ids) > 20000:
@@ -308,11 +312,17 @@ class _Importer(RegisterChecks):
         if self.dry_run:
             return {"added": len(new_index), "changed": len(updates)}
         columns[key_field] = keys
+        # A new row's key is taken from the sequence before it is written (PostgreSQL), so the
+        # code -> household and ID number -> person maps of the tables below are made without
+        # reading 家庭 and 人员 back.
+        new_pks = reserve_pks(model, len(new_index))
         # The new rows a slice at a time: their hashes and encrypted numbers are made per slice,
         # never for the whole register at once.
         for start in range(0, len(new_index), WRITE_SLICE):
             part = new_index[start : start + WRITE_SLICE]
             sliced = {f: list(map(v.__getitem__, part)) for f, v in columns.items()}
+            if new_pks is not None:
+                sliced["id"] = new_pks[start : start + WRITE_SLICE]
             if hashed:
                 sliced["id_hash"] = self.id_hashes(sliced[key_field])
                 sliced["phone_hash"] = phone_hash_column([phones[i] or "" for i in part])
@@ -326,6 +336,15 @@ class _Importer(RegisterChecks):
         if updates:
             extra = ["phone_hash", "version"] if table == "人员" else []
             model.objects.bulk_update(updates, [f for _, f in plain] + [ref_field] + extra, batch_size=500)
+        if new_pks is not None:
+            # Every key the tables below may name: stored (in this input or not) or new.
+            by_key = {k: v["pk"] for k, v in stored.items()}
+            by_key.update(zip(map(keys.__getitem__, new_index), new_pks, strict=True))
+            if table == "家庭":
+                self._household_by_code = by_key
+            else:
+                self._pk_by_id = self._pk_wanted = by_key
+                self.__dict__.pop("_id_hashes", None)  # the hashes are not needed again
         return {"added": len(new_index), "changed": len(updates)}
 
     def write_child(self, table: str) -> dict:

@@ -26,7 +26,7 @@ from django.conf import settings
 
 from jiuye.exchange.limits import Refused, cell_too_long, file_too_big, too_many_columns, too_many_rows
 from jiuye.exchange.workbook import read_workbook
-from jiuye.registry.rules.parse import RawTable
+from jiuye.registry.rules.parse import RawTable, gc_paused
 from jiuye.registry.rules.problems import Problem
 from jiuye.registry.rules.schema import TABLE_BY_NAME
 
@@ -358,16 +358,19 @@ def _csv_table(name: str, path: Path, problems: list[Problem]) -> RawTable:
         problems.append(file_too_big(name, size))
         return _unreadable(name, path.name)
     try:
-        with path.open("rb") as fh:
+        # No cyclic collection while a file's records are made (a list per record, no cycles):
+        # every full collection on the way would walk all of them (a 100,000-resident register
+        # is read in 0.4 s without, 1.3 s with).
+        with path.open("rb") as fh, gc_paused():
             records = read_csv(fh, name)
+            if not records:
+                return RawTable(name, path.name, [])
+            table = RawTable(name, path.name, [h.strip() for h in records[0]])
+            table.rows = list(enumerate(records[1:], start=2))  # (spreadsheet row number, cells)
+            return table
     except Refused as exc:
         problems.append(exc.problem)
         return _unreadable(name, path.name)
-    if not records:
-        return RawTable(name, path.name, [])
-    table = RawTable(name, path.name, [h.strip() for h in records[0]])
-    table.rows = list(enumerate(records[1:], start=2))  # (spreadsheet row number, cells)
-    return table
 
 
 def read_input(path: Path) -> tuple[list[RawTable], list[Problem]]:

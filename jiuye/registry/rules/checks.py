@@ -9,7 +9,7 @@ residence and status dates, overlapping status episodes. An import
 """
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import NamedTuple
 
 from jiuye.divisions.models import Division, Level
@@ -224,7 +224,8 @@ class RegisterChecks:
         # The values the checks use, a column at a time; a column the input leaves out is the
         # stored person's, or for a new person its default (the two optional ones), or missing.
         columns = [column_of(rows, name, default) for name, default in _PERSON_CHECKED]
-        for row, fields in zip(rows, zip(*columns, strict=True), strict=True):
+        shown_valid = idnumber.valid_column(columns[0])  # the rest one at a time (valid_id)
+        for row, fields, id_shown_valid in zip(rows, zip(*columns, strict=True), shown_valid, strict=True):
             stored = self.stored_person_values(fields[0])
             if stored or _MISSING in fields:
                 values = stored or {}
@@ -233,7 +234,7 @@ class RegisterChecks:
                                for name, default in _PERSON_CHECKED)  # a required column
             id_number, birth, sex, household, start, end, category = fields
             ok = key = True
-            if not self.valid_id(id_number, row.number):
+            if not (id_shown_valid or self.valid_id(id_number, row.number)):
                 ok = key = False
             else:
                 if idnumber.birth_date(id_number) != birth:
@@ -286,10 +287,11 @@ class RegisterChecks:
     def check_statuses(self) -> None:
         rows = self.rows("就业状态")
         present = self.present("就业状态")
-        person_ids = sorted(set(column_of(rows, "身份证号")) | set(self.effective_persons))
+        ids, starts = column_of(rows, "身份证号"), column_of(rows, "开始日期")
         stored = defaultdict(dict)  # id_number -> start -> (end, status)
         self.stored_statuses = {}
-        for chunk in chunks([i for i in person_ids if i in self.stored_persons]):
+        stored_ids = sorted(i for i in set(ids) | set(self.effective_persons) if i in self.stored_persons)
+        for chunk in chunks(stored_ids):
             pks = [self.stored_persons[i]["pk"] for i in chunk]
             for s in m.StatusEpisode.objects.filter(person_id__in=pks).values(
                 "pk", "person_id", "status", "start", "end", "employment_form", "employer_name", "unemployment_reason"
@@ -297,15 +299,19 @@ class RegisterChecks:
                 id_number = self.stored_person_ids[s["person_id"]]
                 stored[id_number][s["start"]] = (s["end"], None)
                 self.stored_statuses[(id_number, s["start"])] = s
-        episodes = defaultdict(dict)  # id -> start -> (end, row or None)
-        for id_number, by_start in stored.items():
-            episodes[id_number].update(by_start)
-        for row in rows:
-            if not self.require_person("就业状态", row):
+        # Each row's reference is asked after only if some ID number is not known (the usual
+        # import names only known persons: one set-wise test).
+        ends = column_of(rows, "结束日期") if "结束日期" in present else None
+        all_known = self.known_persons.issuperset(ids)
+        effective, stored_persons = self.effective_persons, self.stored_persons
+        passed = []  # (index, end) of each row that passed, in order
+        for row, id_number, start, i in zip(rows, ids, starts, range(len(rows)), strict=True):
+            if not (all_known or self.require_person("就业状态", row)):
                 continue
-            id_number, start = row.get("身份证号"), row.get("开始日期")
-            end = row.get("结束日期") if "结束日期" in present else stored[id_number].get(start, (None, None))[0]
-            birth = self.birth_of(id_number)
+            end = ends[i] if ends is not None else stored[id_number].get(start, (None, None))[0]
+            person = effective.get(id_number)
+            birth = person.birth if person is not None else (
+                stored_persons[id_number]["birth_date"] if id_number in stored_persons else None)
             if birth is not None and start < birth:
                 self.bad("就业状态", row, "开始日期", "状态开始日期早于出生日期 / status episode starts before birth",
                          "before_birth")
@@ -313,7 +319,15 @@ class RegisterChecks:
                 self.bad("就业状态", row, "结束日期", "结束日期早于开始日期 / episode ends before it starts",
                          "end_before_start")
                 continue
-            episodes[id_number][start] = (end, row)
+            passed.append((i, end))
+        # Overlaps, person by person (stored persons first, then in the order of their first row
+        # that passed); a person with one episode in all, stored or given, overlaps nothing.
+        count = Counter(map(ids.__getitem__, (i for i, _ in passed)))
+        episodes = {id_number: dict(by_start) for id_number, by_start in stored.items() if by_start}
+        for i, end in passed:
+            id_number = ids[i]
+            if count[id_number] > 1 or id_number in episodes:
+                episodes.setdefault(id_number, {})[starts[i]] = (end, rows[i])
         for by_start in episodes.values():
             reach = None  # (end, start, row) of the episode reaching furthest so far
             for start, (end, row) in sorted(by_start.items()):
@@ -330,29 +344,40 @@ class RegisterChecks:
                 if reach is None or (reach[0] is not None and (end is None or end > reach[0])):
                     reach = (end, start, row)
         # A stored episode must not start before a (changed) birth date either.
-        given = set(zip(column_of(rows, "身份证号"), column_of(rows, "开始日期"), strict=True))
-        for id_number, person in self.effective_persons.items():
-            for start in stored.get(id_number, {}):
-                if start < person.birth and (id_number, start) not in given:
-                    self.bad("人员", person.row, "出生日期",
-                             f"已有状态早于出生日期 / a stored status episode starts before birth: {start}", "before_birth")
-                    break
+        if any(stored.values()):
+            given = set(zip(ids, starts, strict=True))
+            for id_number, person in self.effective_persons.items():
+                for start in stored.get(id_number, {}):
+                    if start < person.birth and (id_number, start) not in given:
+                        self.bad("人员", person.row, "出生日期",
+                                 f"已有状态早于出生日期 / a stored status episode starts before birth: {start}",
+                                 "before_birth")
+                        break
 
     def check_simple_references(self) -> None:
-        for row in self.rows("失业登记"):
-            self.require_person("失业登记", row)
-            if row.get("注销日期") is not None and row.get("注销日期") < row.get("登记日期"):
+        # A table's references are asked after row by row only if one of them is not known.
+        rows = self.rows("失业登记")
+        all_known = self.known_persons.issuperset(column_of(rows, "身份证号"))
+        for row, registered, cancelled in zip(rows, column_of(rows, "登记日期"), column_of(rows, "注销日期"),
+                                              strict=True):
+            if not all_known:
+                self.require_person("失业登记", row)
+            if cancelled is not None and cancelled < registered:
                 self.bad("失业登记", row, "注销日期", "注销日期早于登记日期 / cancelled before it was registered",
                          "end_before_start")
-        for row in self.rows("服务记录"):
-            self.require_person("服务记录", row)
+        rows = self.rows("服务记录")
+        if not self.known_persons.issuperset(column_of(rows, "身份证号")):
+            for row in rows:
+                self.require_person("服务记录", row)
         for row in self.rows("低保"):
             self.refers("低保", row, "家庭编号", "家庭", row.get("家庭编号"), self.known_households)
             if row.get("结束日期") is not None and row.get("结束日期") < row.get("开始日期"):
                 self.bad("低保", row, "结束日期", "结束日期早于开始日期 / episode ends before it starts", "end_before_start")
         for table in ("投诉", "目标任务", "组织建设"):
-            for row in self.rows(table):
-                self.require_community(table, row)
+            rows = self.rows(table)
+            if not self.known_communities.issuperset(column_of(rows, "社区代码")):
+                for row in rows:
+                    self.require_community(table, row)
 
     def id_hash(self, id_number: str) -> str:
         """The keyed hash of an ID number, computed once per import."""

@@ -3,6 +3,7 @@
 import datetime as dt
 import operator
 import re
+from functools import cache
 
 from jiuye.registry.rules.widths import ascii_forms, trim
 
@@ -25,6 +26,39 @@ def check_digit(first17: str) -> str:
 def is_valid(value: str) -> bool:
     """Shape and checksum (a lowercase x must be normalised first)."""
     return bool(_RE.match(value)) and check_digit(value[:17]) == value[17]
+
+
+@cache
+def _arrays():
+    import numpy as np  # only an import needs it (not every command's start)
+
+    return np, np.array(_WEIGHTS, dtype=np.float64), np.frombuffer(_CHECK.encode(), dtype=np.uint8)
+
+
+def valid_column(values: list) -> list[bool]:
+    """``is_valid`` of each of many values (an import's column), in a few array passes: True
+    where the value is 18 ASCII characters that pass the check. False says only "not shown
+    valid here": such a value (another length, non-ASCII, a failing check) is for ``is_valid``
+    to judge, one at a time (as every value of a short column is)."""
+    if len(values) < 1000:
+        return [False] * len(values)
+    np, weights, codes = _arrays()
+    flags = np.zeros(len(values), dtype=bool)
+    if set(map(type, values)) == {str} and set(map(len, values)) == {18} and "".join(values).isascii():
+        candidates = slice(None)  # the usual column: every value a candidate, found so in C
+        chosen = values
+    else:
+        candidates = [i for i, v in enumerate(values) if type(v) is str and len(v) == 18 and v.isascii()]
+        chosen = list(map(values.__getitem__, candidates))
+    if chosen:
+        cells = np.frombuffer("".join(chosen).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        digits = cells[:, :17].astype(np.int16) - 48
+        last = cells[:, 17]
+        shaped = ((digits >= 0) & (digits <= 9)).all(axis=1) & (((last >= 48) & (last <= 57)) | (last == 88))
+        # The weighted sum as floats (exact: at most 17 * 10 * 9) runs as one matrix product.
+        sums = (np.clip(digits, 0, 9).astype(np.float64) @ weights).astype(np.int64)
+        flags[candidates] = shaped & (codes[sums % 11] == last)
+    return flags.tolist()
 
 
 def birth_date(value: str) -> dt.date | None:

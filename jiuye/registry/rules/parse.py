@@ -570,12 +570,12 @@ def parse_tables(raw_tables: Iterable[RawTable], problems: list[Problem], warnin
             raw.rows = []
             continue
         present = tuple(c for c in table.column_names if c in positions)
-        with gc_paused():
+        with gc_paused():  # the table's parse, whichever way it goes
             rows = _parse_clean(raw, table, present, positions, shared, release=True)
-        result = ParsedTable(table, present, rows or [], raw.source)
-        if rows is None:
-            result.rows = _parse_rows(raw, result, positions, ignored_positions, problems, warnings)
-        _future_dates(result, today, warnings)
+            result = ParsedTable(table, present, rows or [], raw.source)
+            if rows is None:
+                result.rows = _parse_rows(raw, result, positions, ignored_positions, problems, warnings)
+            _future_dates(result, today, warnings)
         parsed[raw.name] = result
         raw.rows = []  # consumed: a large register's raw cells need not outlive their parse
     return parsed

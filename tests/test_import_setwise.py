@@ -1,0 +1,113 @@
+"""Checks of a large import made set-wise (issue 17): a column of ID numbers checked in array
+passes, references of a whole table tested against the known keys at once. What they cannot
+show valid is judged row by row as before, so a large input with problems gets exactly the lines
+a row-by-row check gives."""
+
+import csv
+import random
+
+import pytest
+
+from jiuye.exchange.generate import generate_register
+from jiuye.exchange.importer import ledger_import
+from jiuye.registry import models as m
+from jiuye.registry.rules import idnumber
+
+pytestmark = pytest.mark.django_db
+
+
+def _id(rnd: random.Random) -> str:
+    first = "500104" + "".join(rnd.choice("0123456789") for _ in range(11))
+    return first + idnumber.check_digit(first)
+
+
+def test_a_column_of_id_numbers_is_shown_valid_only_where_each_one_is():
+    rnd = random.Random(3)
+    values = [_id(rnd) for _ in range(3000)]
+    odd = {
+        5: values[5][:17] + ("0" if values[5][17] != "0" else "1"),  # the check digit wrong
+        9: values[9][:17],  # 17 characters
+        12: values[12] + "\n",  # 19 (the shape's pattern would let the newline through)
+        20: "５" + values[20][1:],  # a full-width digit
+        33: values[33][:4] + "/" + values[33][5:],  # "/" is "0" less one
+        34: values[34][:4] + ":" + values[34][5:],  # ":" is "9" plus one
+        40: "",
+        41: values[41][:17] + "x",  # a lowercase x is for normalize() to make X first
+        50: None,
+    }
+    for i, value in odd.items():
+        values[i] = value
+    fixed = _id(rnd)
+    while fixed[17] != "X":
+        fixed = _id(rnd)
+    values[60] = fixed  # an X check digit is valid
+    flags = idnumber.valid_column(values)
+    expected = [isinstance(v, str) and v.isascii() and idnumber.is_valid(v) for v in values]
+    assert flags[60] is True
+    assert not any(flags[i] for i in odd)
+    # Never valid where one-at-a-time is not; the same verdict for every plain value.
+    assert [f for i, f in enumerate(flags) if i not in odd] == [e for i, e in enumerate(expected) if i not in odd]
+    assert sum(flags) == len(values) - len(odd)
+    assert idnumber.valid_column(values[:999]) == [False] * 999  # a short column: one at a time
+
+
+def _rewrite(path, change) -> None:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    change(rows)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+def _lines(result) -> list[str]:
+    return [p.line() for p in result.problems]
+
+
+def test_a_large_import_with_bad_rows_reports_each_row_as_a_row_by_row_check_does(tmp_path, monkeypatch):
+    folder = tmp_path / "register"
+    generate_register(folder, communities=1, seed=5, persons_per_community=1100)
+    unknown = "500104199001011239"  # valid, not in the register
+    assert idnumber.is_valid(unknown)
+
+    def statuses(rows):
+        rows[3][rows[0].index("身份证号")] = unknown
+
+    def services(rows):
+        rows[-1][rows[0].index("身份证号")] = unknown
+
+    def complaints(rows):
+        rows[1][rows[0].index("社区代码")] = "500104043999"
+
+    _rewrite(folder / "就业状态.csv", statuses)
+    _rewrite(folder / "服务记录.csv", services)
+    _rewrite(folder / "投诉.csv", complaints)
+    result = ledger_import(path=folder)
+    assert not result.ok and not m.Person.objects.exists()
+    references = _lines(result)
+    masked = "500104********1239"
+    assert [line.split("\t")[:3] + [line.split("\t")[3].split(" / ")[0]] for line in references] == [
+        ["就业状态", "4", "身份证号", f"人员不存在：{masked}，请在人员表中列出或先导入此人"],
+        ["服务记录", str(sum(1 for _ in (folder / "服务记录.csv").open(encoding="utf-8-sig"))), "身份证号",
+         f"人员不存在：{masked}，请在人员表中列出或先导入此人"],
+        ["投诉", "2", "社区代码", "社区不存在：500104043999，请在社区表中列出或先导入该社区"],
+    ]
+
+    def persons(rows):
+        assert len(rows) > 1001  # the array check runs (a column of 1,000 or more)
+        at = rows[0].index("身份证号")
+        rows[7][at] = rows[7][at][:17] + ("1" if rows[7][at][17] != "1" else "2")  # fails the check
+        rows[500][at] = rows[500][at][:16]  # too short
+
+    _rewrite(folder / "人员.csv", persons)
+    result = ledger_import(path=folder)
+    bad_ids = _lines(result)
+    assert [line.split("\t")[:3] for line in bad_ids[:2]] == [["人员", "8", "身份证号"], ["人员", "501", "身份证号"]]
+    assert all("身份证号校验失败" in line for line in bad_ids[:2])
+    # 人员 has rows rejected for their key: references into it are counted, not listed.
+    assert [line.split("\t")[:3] for line in bad_ids[2:]] == [
+        ["就业状态", "-", "身份证号"], ["失业登记", "-", "身份证号"], ["服务记录", "-", "身份证号"],
+        ["投诉", "2", "社区代码"]]
+
+    # The same lines when nothing is shown valid in arrays (every ID number judged alone).
+    monkeypatch.setattr(idnumber, "valid_column", lambda values: [False] * len(values))
+    assert _lines(ledger_import(path=folder)) == bad_ids
