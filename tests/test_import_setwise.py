@@ -111,3 +111,94 @@ def test_a_large_import_with_bad_rows_reports_each_row_as_a_row_by_row_check_doe
     # The same lines when nothing is shown valid in arrays (every ID number judged alone).
     monkeypatch.setattr(idnumber, "valid_column", lambda values: [False] * len(values))
     assert _lines(ledger_import(path=folder)) == bad_ids
+
+
+def test_an_import_freezes_its_parsed_tables_for_its_own_time_only(tmp_path):
+    import gc
+
+    from jiuye.registry.rules.parse import RawTable, parse_tables
+
+    gc.unfreeze()
+    raw = RawTable("社区", "社区.csv", ["社区代码", "社区名称", "街道名称"])
+    raw.rows = [(2, ["500104043001", "甲社区", "乙街道"])]
+    parse_tables(iter([raw]), [], [], freeze=True)
+    assert gc.isenabled() and gc.get_freeze_count() > 0  # the caller unfreezes
+    gc.unfreeze()
+
+    def broken():
+        yield raw
+        raise OSError("the disk went away")
+
+    with pytest.raises(OSError):
+        parse_tables(broken(), [], [], freeze=True)
+    assert gc.isenabled()
+    gc.unfreeze()
+
+    folder = tmp_path / "register"
+    generate_register(folder, communities=1, seed=2, persons_per_community=20)
+    assert ledger_import(path=folder).ok
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # all handed back to the collector
+    with (folder / "人员.csv").open("a", encoding="utf-8") as fh:
+        fh.write("500104199001011230,x,男,1990-01-01,none,,,,,,,,\n")
+    assert not ledger_import(path=folder).ok  # a problem: the early return unfreezes too
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def _person_rows(folder):
+    with (folder / "人员.csv").open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+@pytest.mark.parametrize("breach", ["birth", "sex", "residence_before_birth", "residence_ends_first", "category_50"])
+def test_a_large_人员_table_breaking_one_rule_gets_the_row_by_row_lines(tmp_path, monkeypatch, breach):
+    folder = tmp_path / "register"
+    generate_register(folder, communities=1, seed=8, persons_per_community=1100)
+    header = _person_rows(folder)[0]
+    col = header.index
+
+    def change(rows):
+        row = rows[900]
+        if breach == "birth":
+            row[col("出生日期")] = "1901-01-01"
+        elif breach == "sex":
+            row[col("性别")] = "女" if row[col("性别")] == "男" else "男"
+        elif breach == "residence_before_birth":
+            row[col("居住起始日期")] = "1900-01-01"
+        elif breach == "residence_ends_first":
+            row[col("居住终止日期")] = "1900-01-01"
+        else:
+            man = next(r for r in rows[1:] if r[col("性别")] == "男")
+            man[col("退休年龄类别")] = "50"
+
+    _rewrite(folder / "人员.csv", change)
+    lines = _lines(ledger_import(path=folder, dry_run=True))
+    assert lines and all(line.startswith("人员\t") for line in lines)
+    monkeypatch.setattr("jiuye.registry.rules.checks.RegisterChecks._persons_all_pass", lambda *a: False)
+    assert _lines(ledger_import(path=folder, dry_run=True)) == lines
+
+
+def test_a_large_clean_人员_table_checked_a_column_at_a_time_stores_what_row_by_row_stores(tmp_path, monkeypatch):
+    from django.db import transaction
+
+    from jiuye.exchange.exporter import ledger_export
+    from jiuye.registry.rules import checks
+
+    folder = tmp_path / "register"
+    generate_register(folder, communities=1, seed=9, persons_per_community=1100)
+    calls = []
+    real = checks.RegisterChecks._persons_all_pass
+    monkeypatch.setattr(checks.RegisterChecks, "_persons_all_pass",
+                        lambda *a: calls.append(real(*a)) or calls[-1])
+    exports = []
+    for allowed in (True, False):
+        with transaction.atomic():
+            if not allowed:
+                monkeypatch.setattr(checks.RegisterChecks, "_persons_all_pass", lambda *a: False)
+            result = ledger_import(path=folder)
+            assert result.ok, result.problems[:3]
+            out = tmp_path / f"export-{allowed}"
+            ledger_export(path=out)
+            exports.append({f.name: f.read_bytes() for f in sorted(out.iterdir())})
+            transaction.set_rollback(True)
+    assert calls == [True]  # the first import took the column-wise way
+    assert exports[0] == exports[1]

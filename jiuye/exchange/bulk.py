@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from itertools import repeat
 
 from django.db import connection
+from psycopg.copy import QueuedLibpqWriter
 
 from jiuye.registry.crypto import encrypt_column
 
@@ -66,7 +67,10 @@ def insert_columns(model, columns: dict[str, list], count: int) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             kinds = list(map(_copy_kind, values))
-            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+            # A thread of psycopg's sends the lines while this one makes the next (the server
+            # takes them in meanwhile, on the other core).
+            raw = cursor.cursor
+            with raw.copy(f"COPY {table} ({column_list}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
                 if None not in kinds:  # every column as COPY's text, whole lines joined in C
                     for start in range(0, count, COPY_SLICE):
                         texts = [_copy_texts(v[start : start + COPY_SLICE], *k) for v, k in zip(values, kinds, strict=True)]

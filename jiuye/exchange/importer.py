@@ -495,7 +495,9 @@ def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = N
     path = Path(path)
     result = ImportResult(dry_run=dry_run)
     # Each table parsed as it is read, its raw cells dropped before the next is read.
-    parsed = parse_tables(iter_input(path, result.problems), result.problems, result.notices, today=today)
+    # Each table's objects frozen once it is parsed; collection goes on between tables.
+    parsed = parse_tables(iter_input(path, result.problems), result.problems, result.notices, today=today,
+                          freeze=True)
     gc.collect()  # what is garbage now is collected, not frozen with the rest
     gc.freeze()  # the parsed register out of the collector's sight until the end (_unfreezing_gc)
     _rejected_whole(parsed, result.problems)

@@ -9,6 +9,7 @@ residence and status dates, overlapping status episodes. An import
 """
 
 import datetime as dt
+import operator
 from collections import Counter, defaultdict
 from typing import NamedTuple
 
@@ -54,6 +55,10 @@ class EffectivePerson(NamedTuple):
     birth: dt.date
     household: str
     row: Row
+
+
+# The sex the 17th digit of an ID number gives (``idnumber.sex``), by the digit.
+_SEX_BY_DIGIT = {str(d): idnumber.sex("0" * 16 + str(d)) for d in range(10)}
 
 
 def follow_on_message(count: int) -> str:
@@ -225,6 +230,11 @@ class RegisterChecks:
         # stored person's, or for a new person its default (the two optional ones), or missing.
         columns = [column_of(rows, name, default) for name, default in _PERSON_CHECKED]
         shown_valid = idnumber.valid_column(columns[0])  # the rest one at a time (valid_id)
+        if self._persons_all_pass(rows, columns, shown_valid):
+            ids, births, _, households, *_ = columns
+            self.effective_persons = dict(zip(ids, map(EffectivePerson, births, households, rows), strict=True))
+            keys.update(ids)
+            rows, columns, shown_valid = (), [()] * len(columns), ()  # the row-by-row pass has nothing to do
         for row, fields, id_shown_valid in zip(rows, zip(*columns, strict=True), shown_valid, strict=True):
             stored = self.stored_person_values(fields[0])
             if stored or _MISSING in fields:
@@ -263,6 +273,30 @@ class RegisterChecks:
         # Persons of rows rejected for another cell: their ID number is a key if it is valid.
         keys |= {i for i, number in self.rejected_keys("人员").items() if self.valid_id(i, number)}
         self.known_persons = set(self.stored_persons) | keys
+
+    def _persons_all_pass(self, rows: list[Row], columns: list[list], shown_valid: list[bool]) -> bool:
+        """Whether every 人员 row passes the checks of ``check_persons``, found a column at a time:
+        new persons only (none stored), every checked column given, every ID number shown valid,
+        every household known, and no rule below broken by any row. False says only "not shown
+        here": the rows are then checked one by one, which reports each problem in order."""
+        if not rows or _MISSING in map(operator.itemgetter(0), columns) or not all(shown_valid):
+            return False
+        ids, births, sexes, households, starts, ends, categories = columns
+        if self.stored_persons and not self.stored_persons.keys().isdisjoint(ids):
+            return False
+        if not self.known_households.issuperset(households):
+            return False
+        by_code = {code: idnumber.birth_date("000000" + code) for code in {i[6:14] for i in ids}}
+        if any(by_code[i[6:14]] != birth for i, birth in zip(ids, births, strict=True)):
+            return False
+        if any(_SEX_BY_DIGIT[i[16]] != sex for i, sex in zip(ids, sexes, strict=True)):
+            return False
+        if any(start < birth for start, birth in zip(starts, births, strict=True)):
+            return False
+        if any(end is not None and end < start for start, end in zip(starts, ends, strict=True)):
+            return False
+        return "50" not in categories or not any(
+            c == "50" and sex == "男" for c, sex in zip(categories, sexes, strict=True))
 
     def valid_id(self, id_number: str, number: int) -> bool:
         """A 人员 row's ID passes GB 11643; if not, it is reported and 人员 is tainted."""

@@ -529,17 +529,44 @@ def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], position
 REFERENCED = frozenset(target for refs in REFERENCES.values() for _, target in refs)
 
 
+def _each_paused(items: Iterable, freeze: bool):
+    """Each item taken (a table read, when ``items`` reads them) and handled by the loop body
+    with cyclic garbage collection paused (see ``gc_paused``); with ``freeze``, what was made
+    meanwhile is then moved out of the collector's sight (``gc.freeze()``) rather than walked by
+    the next collections, generation after generation (at 1,000,000 residents 3.5 s of 24). The
+    caller unfreezes (``gc.unfreeze()``) when it is done with the objects."""
+    enabled = gc.isenabled()
+    iterator = iter(items)
+    try:
+        while True:
+            gc.disable()
+            try:
+                item = next(iterator)
+            except StopIteration:
+                return
+            yield item
+            if freeze:
+                gc.freeze()
+            if enabled:
+                gc.enable()
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def parse_tables(raw_tables: Iterable[RawTable], problems: list[Problem], warnings: list[Problem],
-                 today: dt.date | None = None) -> dict[str, ParsedTable]:
+                 today: dt.date | None = None, freeze: bool = False) -> dict[str, ParsedTable]:
     """Parse every table (``problems`` and ``warnings`` collect what is found); ``today``
-    (default: the local date) is the day after which a date earns a warning."""
+    (default: the local date) is the day after which a date earns a warning. Each table is
+    read and parsed with cyclic garbage collection paused; ``freeze``: its objects are then
+    frozen (``_each_paused``: the caller unfreezes them)."""
     parsed: dict[str, ParsedTable] = {}
     shared: dict[str, dict] = {}  # SHARED_COLUMNS: each value once, for the time of the parse
     if today is None:
         from django.utils import timezone
 
         today = timezone.localdate()
-    for raw in raw_tables:
+    for raw in _each_paused(raw_tables, freeze):
         table = TABLE_BY_NAME[raw.name]
         if raw.unreadable:
             parsed[raw.name] = ParsedTable(table, (), [], raw.source, rejected=True)
@@ -570,12 +597,11 @@ def parse_tables(raw_tables: Iterable[RawTable], problems: list[Problem], warnin
             raw.rows = []
             continue
         present = tuple(c for c in table.column_names if c in positions)
-        with gc_paused():  # the table's parse, whichever way it goes
-            rows = _parse_clean(raw, table, present, positions, shared, release=True)
-            result = ParsedTable(table, present, rows or [], raw.source)
-            if rows is None:
-                result.rows = _parse_rows(raw, result, positions, ignored_positions, problems, warnings)
-            _future_dates(result, today, warnings)
+        rows = _parse_clean(raw, table, present, positions, shared, release=True)
+        result = ParsedTable(table, present, rows or [], raw.source)
+        if rows is None:
+            result.rows = _parse_rows(raw, result, positions, ignored_positions, problems, warnings)
+        _future_dates(result, today, warnings)
         parsed[raw.name] = result
         raw.rows = []  # consumed: a large register's raw cells need not outlive their parse
     return parsed
