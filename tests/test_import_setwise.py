@@ -136,8 +136,13 @@ def test_an_import_freezes_its_parsed_tables_for_its_own_time_only(tmp_path):
 
     folder = tmp_path / "register"
     generate_register(folder, communities=1, seed=2, persons_per_community=20)
-    assert ledger_import(path=folder).ok
+    before = gc.get_threshold()
+    during = []
+    assert ledger_import(path=folder, progress=lambda *a, **k: during.append(gc.get_threshold())).ok
     assert gc.isenabled() and gc.get_freeze_count() == 0  # all handed back to the collector
+    # Meanwhile full collections were held back, the young ones not; now as before.
+    assert during and all(t[:2] == before[:2] and t[2] >= 1_000_000 for t in during)
+    assert gc.get_threshold() == before
     with (folder / "人员.csv").open("a", encoding="utf-8") as fh:
         fh.write("500104199001011230,x,男,1990-01-01,none,,,,,,,,\n")
     assert not ledger_import(path=folder).ok  # a problem: the early return unfreezes too
