@@ -207,3 +207,39 @@ def test_a_large_clean_人员_table_checked_a_column_at_a_time_stores_what_row_b
             transaction.set_rollback(True)
     assert calls == [True]  # the first import took the column-wise way
     assert exports[0] == exports[1]
+
+
+@pytest.mark.parametrize("breach", ["none", "before_birth", "ends_first", "overlap", "no_end_column"])
+def test_a_large_就业状态_table_gets_the_row_by_row_lines_and_rows(tmp_path, monkeypatch, breach):
+    from jiuye.registry.rules import checks
+
+    folder = tmp_path / "register"
+    generate_register(folder, communities=1, seed=10, persons_per_community=1100)
+
+    def change(rows):
+        assert len(rows) > 1001
+        col = rows[0].index
+        row = rows[700]
+        if breach == "before_birth":
+            row[col("开始日期")] = "1900-01-01"
+        elif breach == "ends_first":
+            row[col("结束日期")] = "1900-01-02"
+        elif breach == "overlap":  # a second episode of one person, open from before the first began
+            twin = list(rows[5])
+            twin[col("开始日期")], twin[col("结束日期")] = "1999-01-01", ""
+            rows.append(twin)
+        elif breach == "no_end_column":
+            end = col("结束日期")
+            rows[:] = [[c for j, c in enumerate(r) if j != end] for r in rows]
+
+    _rewrite(folder / "就业状态.csv", change)
+    seen = []
+    real = checks.RegisterChecks._statuses_all_pass
+    monkeypatch.setattr(checks.RegisterChecks, "_statuses_all_pass", lambda *a: seen.append(real(*a)) or seen[-1])
+    result = ledger_import(path=folder, dry_run=True)
+    lines = _lines(result)
+    assert (seen[-1] is not None) == (breach in ("none", "overlap", "no_end_column"))
+    assert bool(lines) == (breach != "none")  # without 结束日期 every episode is open: overlaps
+    monkeypatch.setattr(checks.RegisterChecks, "_statuses_all_pass", lambda *a: None)
+    again = ledger_import(path=folder, dry_run=True)
+    assert _lines(again) == lines and again.counts == result.counts

@@ -8,6 +8,7 @@ as one event, not as a history row per record.
 """
 
 import datetime as dt
+import threading
 from collections.abc import Iterable, Sequence
 from itertools import repeat
 
@@ -66,6 +67,7 @@ def insert_columns(model, columns: dict[str, list], count: int) -> int:
     column_list = ", ".join(qn(f.column) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            _wait_background()  # no statement of another thread may come amid a COPY
             kinds = list(map(_copy_kind, values))
             # A thread of psycopg's sends the lines while this one makes the next (the server
             # takes them in meanwhile, on the other core).
@@ -190,14 +192,55 @@ class DeferredIndexes:
                 self.pending[table] = restore
 
     def restore(self, model) -> None:
+        """Make the model's indexes and constraints again, in the background: the statements run
+        on the import's own connection (and transaction) in a thread of their own while this
+        one goes on with the next table; the server builds them on the other core. A query
+        meanwhile waits for the statement under way (psycopg's connection lock); a ``COPY``
+        (``insert_columns``), a commit or a rollback waits for all of them (``wait``)."""
         statements = self.pending.pop(model._meta.db_table, None)
         if statements:
-            with connection.cursor() as cursor:
-                for sql in statements:
-                    cursor.execute(sql)
+            self._run(statements)
 
     def restore_all(self) -> None:
-        with connection.cursor() as cursor:
-            for table in list(self.pending):
-                for sql in self.pending.pop(table):
-                    cursor.execute(sql)
+        for table in list(self.pending):
+            self._run(self.pending.pop(table))
+        self.wait()
+
+    def _run(self, statements: list[str]) -> None:
+        global _background
+        self.wait()  # one model's statements after the other's, in order
+        raw = connection.connection  # psycopg's connection: its lock serialises the threads' statements
+        error: list[BaseException] = []
+
+        def work():
+            try:
+                with raw.cursor() as cursor:
+                    for sql in statements:
+                        cursor.execute(sql)
+            except BaseException as exc:  # noqa: BLE001 - raised again by wait(), in the import's thread
+                error.append(exc)
+
+        thread = threading.Thread(target=work, name="jiuye-import-indexes", daemon=True)
+        _background = (thread, error)
+        thread.start()
+
+    @staticmethod
+    def wait() -> None:
+        """Wait for the statements under way; raise what failed there."""
+        _wait_background()
+
+
+# The index and constraint statements running in the background (DeferredIndexes.restore), with
+# the error they met: a COPY, a commit or a rollback of the import waits for them first.
+_background: tuple[threading.Thread, list] | None = None
+
+
+def _wait_background() -> None:
+    global _background
+    if _background is None:
+        return
+    thread, error = _background
+    thread.join()
+    _background = None
+    if error:
+        raise error[0]

@@ -148,6 +148,20 @@ class _Importer(RegisterChecks):
         deferred = DeferredIndexes()
         if not self.dry_run:
             deferred.drop([MODELS[t] for t in MODELS if len(self.rows(t)) >= DEFER_INDEXES_ROWS])
+        try:
+            self.write_tables(counts, deferred)
+        except BaseException:
+            try:
+                deferred.wait()  # nothing of the import's may run past its rollback
+            except BaseException as background:  # the cause: what failed here followed from it
+                raise background from None
+            raise
+        if not self.dry_run:
+            self.progress("已写入，提交中 / written, committing", done=self.written, total=self.to_write)
+        return {t: c for t, c in counts.items() if t in self.parsed}
+
+    def write_tables(self, counts: dict, deferred: DeferredIndexes) -> None:
+        """Each table's rows, in the order of the references; its indexes made again meanwhile."""
         for table in ("社区", "家庭", "人员", *CHILDREN, *WHOLE_ROW):
             self.report(table)
             if table == "社区":
@@ -164,9 +178,6 @@ class _Importer(RegisterChecks):
             if not self.dry_run:
                 self.release(table)
         deferred.restore_all()
-        if not self.dry_run:
-            self.progress("已写入，提交中 / written, committing", done=self.written, total=self.to_write)
-        return {t: c for t, c in counts.items() if t in self.parsed}
 
     def release(self, table: str) -> None:
         """A table written: its parsed rows, and what the checks kept of them, are not needed

@@ -49,7 +49,10 @@ class Person(models.Model):
     # ID and phone numbers are encrypted at rest (jiuye/registry/crypto.py); they are
     # found by their keyed hashes, which ``save`` keeps in step (bulk writers set them).
     id_number = EncryptedTextField(_("身份证号"))
-    id_hash = models.CharField(max_length=32, unique=True, editable=False)
+    # The hashes are found by equality only: their unique constraint and index are declared in
+    # Meta, without the second ("_like", for LIKE) index PostgreSQL would get for unique=True or
+    # db_index=True, which no query uses and every insert and bulk load has to build.
+    id_hash = models.CharField(max_length=32, editable=False)
     name = models.TextField(_("姓名"))
     sex = models.CharField(_("性别"), max_length=1, choices=vocab.choices(vocab.SEX))
     birth_date = models.DateField(_("出生日期"))
@@ -63,7 +66,7 @@ class Person(models.Model):
     categories = models.TextField(_("人员类别"), blank=True, help_text=_("以;分隔"))
     retirement_category = models.CharField(_("退休年龄类别"), max_length=2, blank=True)
     phone = EncryptedTextField(_("联系电话"), blank=True)
-    phone_hash = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(max_length=32, blank=True, editable=False)
     skills = models.TextField(_("技能"), blank=True)
     # Raised by every change (page, API, import): an edit based on an older version is
     # refused and shown the other change (registry.services.person_update).
@@ -75,6 +78,8 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["household_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["id_hash"], name="person_id_hash_uniq")]
+        indexes = [models.Index(fields=["phone_hash"], name="person_phone_hash")]
         permissions = [("view_full_id", _("可查看完整身份证号和电话 / may reveal full ID and phone numbers"))]
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
@@ -163,7 +168,7 @@ class ServiceRecord(models.Model):
     service_type = models.CharField(_("服务类型"), max_length=8, choices=vocab.choices(vocab.SERVICE_TYPE))
     handler = models.TextField(_("经办人"), blank=True)
     note = models.TextField(_("备注"), blank=True)
-    row_hash = models.CharField(max_length=40, unique=True, editable=False)
+    row_hash = models.CharField(max_length=40, editable=False)  # unique: Meta (as Person.id_hash)
 
     scope_lookup = "person__household__community__code"
     objects = ScopedManager()
@@ -171,6 +176,7 @@ class ServiceRecord(models.Model):
 
     class Meta:
         ordering = ["person_id", "date", "service_type"]
+        constraints = [models.UniqueConstraint(fields=["row_hash"], name="service_row_hash_uniq")]
         indexes = [models.Index(fields=["person", "service_type", "date"], name="service_person_type_date")]
         verbose_name = _("服务记录")
         verbose_name_plural = _("服务记录")
@@ -183,7 +189,7 @@ class Complaint(models.Model):
     date = models.DateField(_("投诉日期"))
     valid = models.BooleanField(_("是否有效"))
     content = models.TextField(_("内容"), blank=True)
-    row_hash = models.CharField(max_length=40, unique=True, editable=False)
+    row_hash = models.CharField(max_length=40, editable=False)  # unique: Meta (as Person.id_hash)
 
     scope_lookup = "community__code"
     objects = ScopedManager()
@@ -191,6 +197,7 @@ class Complaint(models.Model):
 
     class Meta:
         ordering = ["community_id", "date"]
+        constraints = [models.UniqueConstraint(fields=["row_hash"], name="complaint_row_hash_uniq")]
         verbose_name = _("投诉")
         verbose_name_plural = _("投诉")
 

@@ -338,8 +338,12 @@ class RegisterChecks:
         ends = column_of(rows, "结束日期") if "结束日期" in present else None
         all_known = self.known_persons.issuperset(ids)
         effective, stored_persons = self.effective_persons, self.stored_persons
-        passed = []  # (index, end) of each row that passed, in order
-        for row, id_number, start, i in zip(rows, ids, starts, range(len(rows)), strict=True):
+        passed = self._statuses_all_pass(ids, starts, ends, all_known, stored)
+        if passed is not None:
+            rows_checked = ()  # every row passes: the row-by-row pass has nothing to report
+        else:
+            passed, rows_checked = [], rows  # (index, end) of each row that passed, in order
+        for row, id_number, start, i in zip(rows_checked, ids, starts, range(len(rows_checked)), strict=False):
             if not (all_known or self.require_person("就业状态", row)):
                 continue
             end = ends[i] if ends is not None else stored[id_number].get(start, (None, None))[0]
@@ -387,6 +391,25 @@ class RegisterChecks:
                                  f"已有状态早于出生日期 / a stored status episode starts before birth: {start}",
                                  "before_birth")
                         break
+
+    def _statuses_all_pass(self, ids: list, starts: list, ends: list | None, all_known: bool,
+                           stored: dict) -> list | None:
+        """(index, end) of every 就业状态 row if each passes the row checks of ``check_statuses``
+        (found a column at a time: every person known and given in this input's 人员, no episode
+        stored, none starting before birth or ending before it starts); None if that is not
+        shown (the rows are then checked one by one)."""
+        if len(ids) < 1000 or not all_known or any(stored.values()):
+            return None
+        effective = self.effective_persons
+        if not all(map(effective.__contains__, ids)):
+            return None
+        births = [effective[i].birth for i in ids]
+        if any(start < birth for start, birth in zip(starts, births, strict=True)):
+            return None
+        ends = ends if ends is not None else [None] * len(ids)  # nothing stored: no end to keep
+        if any(end is not None and end < start for start, end in zip(starts, ends, strict=True)):
+            return None
+        return list(zip(range(len(ids)), ends, strict=True))
 
     def check_simple_references(self) -> None:
         # A table's references are asked after row by row only if one of them is not known.

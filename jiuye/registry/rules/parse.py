@@ -609,10 +609,13 @@ def parse_tables(raw_tables: Iterable[RawTable], problems: list[Problem], warnin
 
 def _future_dates(parsed: ParsedTable, today: dt.date, warnings: list[Problem]) -> None:
     """A warning for every date after ``today`` (a typing slip, or a planned end)."""
+    cells = None  # each row's values, taken once for all the date columns
     for column in parsed.table.columns:
         if column.kind != "date" or column.name not in parsed.present:
             continue
-        values = list(map(operator.itemgetter(parsed.present.index(column.name)), [row.cells for row in parsed.rows]))
+        if cells is None:
+            cells = [row.cells for row in parsed.rows]
+        values = list(map(operator.itemgetter(parsed.present.index(column.name)), cells))
         if max(filter(None, values), default=today) <= today:
             continue
         for row, value in zip(parsed.rows, values, strict=True):
