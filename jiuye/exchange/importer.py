@@ -307,6 +307,8 @@ class _Importer(RegisterChecks):
             phones = columns["phone"] if "phone" in columns else [old and old["phone"] for old in olds]
         new_index, updates, update_index = [], [], []
         compared = [f for f in columns if f != ref_field]
+        if not stored:  # nothing of the table stored: every row is new
+            new_index, olds = list(range(len(rows))), ()
         for i, old in enumerate(olds):
             if old is None:
                 new_index.append(i)
@@ -332,7 +334,10 @@ class _Importer(RegisterChecks):
         # never for the whole register at once.
         for start in range(0, len(new_index), WRITE_SLICE):
             part = new_index[start : start + WRITE_SLICE]
-            sliced = {f: list(map(v.__getitem__, part)) for f, v in columns.items()}
+            if part[-1] - part[0] == len(part) - 1:  # consecutive rows (a first load): copied in C
+                sliced = {f: v[part[0] : part[-1] + 1] for f, v in columns.items()}
+            else:
+                sliced = {f: list(map(v.__getitem__, part)) for f, v in columns.items()}
             if new_pks is not None:
                 sliced["id"] = new_pks[start : start + WRITE_SLICE]
             if hashed:

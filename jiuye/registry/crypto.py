@@ -118,8 +118,8 @@ _NOT_DIGITS = re.compile(r"\D")
 
 def phone_hash_column(values) -> list[str]:
     """``phone_hash`` of each value (a bulk import)."""
-    strip = _NOT_DIGITS.sub
-    return lookup_hash_column([strip("", v) if v else "" for v in values])
+    strip = _NOT_DIGITS.sub  # a value of digits only (str.isdecimal: what \d takes) is kept as it is
+    return lookup_hash_column([(v if v.isdecimal() else strip("", v)) if v else "" for v in values])
 
 
 class EncryptedTextField(models.TextField):

@@ -445,7 +445,8 @@ def _parse_column(column, cells: list) -> list | None:
         elif kind == "id_number":
             if scientific:
                 return None
-            values = list(map(str.upper, texts))
+            joined_texts = "".join(texts)  # nothing to raise (the usual column): the texts kept
+            values = texts if joined_texts.upper() == joined_texts else list(map(str.upper, texts))
         elif kind == "enum":  # one string object per value, not one per cell
             distinct = set(texts)
             if distinct - set(column.values) - {""}:
@@ -485,9 +486,15 @@ def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], position
     if len(positions) != width:  # a column without a header
         return None
     # A first cell of text with content is content enough (most rows); the others are looked at whole.
-    records = [(number, cells) for number, cells in raw.rows
-               if (cells and type(cells[0]) is str and cells[0].strip(WHITE_SPACE)) or _has_content(cells)]
-    cell_rows = list(map(operator.itemgetter(1), records))
+    cell_rows = list(map(operator.itemgetter(1), raw.rows))
+    firsts = list(map(operator.itemgetter(0), cell_rows)) if width and set(map(len, cell_rows)) == {width} else ()
+    if firsts and set(map(type, firsts)) == {str} and all(map(str.strip, firsts, repeat(WHITE_SPACE))):
+        records = raw.rows  # every row has a first cell with content (the usual table): none dropped
+    else:
+        records = [(number, cells) for number, cells in raw.rows
+                   if (cells and type(cells[0]) is str and cells[0].strip(WHITE_SPACE)) or _has_content(cells)]
+        cell_rows = list(map(operator.itemgetter(1), records))
+    del firsts
     if set(map(len, cell_rows)) - {width}:
         return None
     columns = []
