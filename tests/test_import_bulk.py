@@ -172,3 +172,16 @@ def test_an_index_that_cannot_be_made_again_fails_the_import_and_leaves_nothing(
     assert _constraints() == before
     monkeypatch.setattr(bulk.DeferredIndexes, "drop", drop)
     assert ledger_import(path=folder).ok  # the connection is fine for the next import
+
+
+def test_whole_row_keys_made_a_column_at_a_time_are_the_row_by_row_keys():
+    import datetime as dt
+
+    from jiuye.registry.rules.mapping import row_hash, row_hash_column
+
+    rows = [["500104043001", dt.date(2026, 1, 2), True, "内容\x1f", None],
+            ["500104043001", dt.date(2026, 1, 2), False, "", ("a", "b")],
+            ["500104043002", None, None, None, 7]]
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    assert row_hash_column(columns) == [row_hash(row) for row in rows]
+    assert len(set(row_hash_column(columns))) == 3

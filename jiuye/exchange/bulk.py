@@ -207,7 +207,6 @@ class DeferredIndexes:
         self.wait()
 
     def _run(self, statements: list[str]) -> None:
-        global _background
         self.wait()  # one model's statements after the other's, in order
         raw = connection.connection  # psycopg's connection: its lock serialises the threads' statements
         error: list[BaseException] = []
@@ -221,7 +220,7 @@ class DeferredIndexes:
                 error.append(exc)
 
         thread = threading.Thread(target=work, name="jiuye-import-indexes", daemon=True)
-        _background = (thread, error)
+        _background.work = (thread, error)
         thread.start()
 
     @staticmethod
@@ -230,17 +229,18 @@ class DeferredIndexes:
         _wait_background()
 
 
-# The index and constraint statements running in the background (DeferredIndexes.restore), with
-# the error they met: a COPY, a commit or a rollback of the import waits for them first.
-_background: tuple[threading.Thread, list] | None = None
+# The index and constraint statements running in the background for the import of this thread
+# (DeferredIndexes.restore: the thread and the error it met): a COPY, a commit or a rollback of
+# that import waits for them first. Per thread: two imports in one process wait each for its own.
+_background = threading.local()
 
 
 def _wait_background() -> None:
-    global _background
-    if _background is None:
+    work = getattr(_background, "work", None)
+    if work is None:
         return
-    thread, error = _background
+    thread, error = work
     thread.join()
-    _background = None
+    _background.work = None
     if error:
         raise error[0]

@@ -35,10 +35,10 @@ from jiuye.registry.rules.mapping import (
     MODELS,
     PLAIN_FIELDS,
     from_model,
-    row_hash,
+    row_hash_column,
     to_model_column,
 )
-from jiuye.registry.rules.parse import ParsedTable, column_of, columns_of, parse_tables
+from jiuye.registry.rules.parse import ParsedTable, column_of, parse_tables
 from jiuye.registry.rules.problems import Problem
 from jiuye.registry.rules.schema import COMPUTED_INDICATORS, REFERENCES, TABLE_BY_NAME, TABLES
 
@@ -433,7 +433,7 @@ class _Importer(RegisterChecks):
         plain = PLAIN_FIELDS[table]
         parent_values = column_of(rows, parent_col)
         parent_pks = self.person_pks(set(parent_values)) if parent_field == "person" else self.community_pk
-        digests = [row_hash(values) for values in columns_of(rows, columns)]
+        digests = row_hash_column([column_of(rows, c) for c in columns])
         # One row per digest, the last of equal rows (as a dict keyed by the digest keeps it).
         last = {d: i for i, d in enumerate(digests)}
         existing = set()

@@ -107,3 +107,12 @@ def row_hash(values: list) -> str:
     """The key of a whole-row table (服务记录, 投诉)."""
     text = "\x1f".join("" if v is None else str(v) for v in values)
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def row_hash_column(columns: list[list]) -> list[str]:
+    """``row_hash`` of each row of a table given a column at a time (an import): each column made
+    text once, the rows joined in C."""
+    texts = [column if set(map(type, column)) <= {str} else ["" if v is None else str(v) for v in column]
+             for column in columns]
+    sha1 = hashlib.sha1
+    return [sha1(text.encode("utf-8")).hexdigest() for text in map("\x1f".join, zip(*texts, strict=True))]
