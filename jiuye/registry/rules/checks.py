@@ -234,7 +234,15 @@ class RegisterChecks:
             ids, births, _, households, *_ = columns
             self.effective_persons = dict(zip(ids, map(EffectivePerson, births, households, rows), strict=True))
             keys.update(ids)
-            rows, columns, shown_valid = (), [()] * len(columns), ()  # the row-by-row pass has nothing to do
+        else:
+            self._check_person_rows(rows, columns, shown_valid, keys)
+        # Persons of rows rejected for another cell: their ID number is a key if it is valid.
+        keys |= {i for i, number in self.rejected_keys("人员").items() if self.valid_id(i, number)}
+        self.known_persons = set(self.stored_persons) | keys
+
+    def _check_person_rows(self, rows: list[Row], columns: list[list], shown_valid: list[bool], keys: set) -> None:
+        """``check_persons`` row by row: every problem reported in order; ``effective_persons`` and
+        ``keys`` take the persons that passed."""
         for row, fields, id_shown_valid in zip(rows, zip(*columns, strict=True), shown_valid, strict=True):
             stored = self.stored_person_values(fields[0])
             if stored or _MISSING in fields:
@@ -270,9 +278,6 @@ class RegisterChecks:
                 self.effective_persons[id_number] = EffectivePerson(birth, household, row)
             if key:
                 keys.add(id_number)
-        # Persons of rows rejected for another cell: their ID number is a key if it is valid.
-        keys |= {i for i, number in self.rejected_keys("人员").items() if self.valid_id(i, number)}
-        self.known_persons = set(self.stored_persons) | keys
 
     def _persons_all_pass(self, rows: list[Row], columns: list[list], shown_valid: list[bool]) -> bool:
         """Whether every 人员 row passes the checks of ``check_persons``, found a column at a time:
@@ -337,27 +342,9 @@ class RegisterChecks:
         # import names only known persons: one set-wise test).
         ends = column_of(rows, "结束日期") if "结束日期" in present else None
         all_known = self.known_persons.issuperset(ids)
-        effective, stored_persons = self.effective_persons, self.stored_persons
         passed = self._statuses_all_pass(ids, starts, ends, all_known, stored)
-        if passed is not None:
-            rows_checked = ()  # every row passes: the row-by-row pass has nothing to report
-        else:
-            passed, rows_checked = [], rows  # (index, end) of each row that passed, in order
-        for row, id_number, start, i in zip(rows_checked, ids, starts, range(len(rows_checked)), strict=False):
-            if not (all_known or self.require_person("就业状态", row)):
-                continue
-            end = ends[i] if ends is not None else stored[id_number].get(start, (None, None))[0]
-            person = effective.get(id_number)
-            birth = person.birth if person is not None else (
-                stored_persons[id_number]["birth_date"] if id_number in stored_persons else None)
-            if birth is not None and start < birth:
-                self.bad("就业状态", row, "开始日期", "状态开始日期早于出生日期 / status episode starts before birth",
-                         "before_birth")
-            if end is not None and end < start:
-                self.bad("就业状态", row, "结束日期", "结束日期早于开始日期 / episode ends before it starts",
-                         "end_before_start")
-                continue
-            passed.append((i, end))
+        if passed is None:
+            passed = self._status_rows_passed(rows, ids, starts, ends, all_known, stored)
         # Overlaps, person by person (stored persons first, then in the order of their first row
         # that passed); a person with one episode in all, stored or given, overlaps nothing.
         count = Counter(map(ids.__getitem__, (i for i, _ in passed)))
@@ -391,6 +378,26 @@ class RegisterChecks:
                                  f"已有状态早于出生日期 / a stored status episode starts before birth: {start}",
                                  "before_birth")
                         break
+
+    def _status_rows_passed(self, rows: list[Row], ids: list, starts: list, ends: list | None, all_known: bool,
+                            stored: dict) -> list:
+        """The row checks of ``check_statuses`` row by row, every problem reported in order:
+        (index, end) of each row that passed, in order."""
+        passed = []
+        for i, (row, id_number, start) in enumerate(zip(rows, ids, starts, strict=True)):
+            if not (all_known or self.require_person("就业状态", row)):
+                continue
+            end = ends[i] if ends is not None else stored[id_number].get(start, (None, None))[0]
+            birth = self.birth_of(id_number)
+            if birth is not None and start < birth:
+                self.bad("就业状态", row, "开始日期", "状态开始日期早于出生日期 / status episode starts before birth",
+                         "before_birth")
+            if end is not None and end < start:
+                self.bad("就业状态", row, "结束日期", "结束日期早于开始日期 / episode ends before it starts",
+                         "end_before_start")
+                continue
+            passed.append((i, end))
+        return passed
 
     def _statuses_all_pass(self, ids: list, starts: list, ends: list | None, all_known: bool,
                            stored: dict) -> list | None:
