@@ -291,8 +291,7 @@ class RegisterChecks:
             return False
         if not self.known_households.issuperset(households):
             return False
-        by_code = {code: idnumber.birth_date("000000" + code) for code in {i[6:14] for i in ids}}
-        if any(by_code[i[6:14]] != birth for i, birth in zip(ids, births, strict=True)):
+        if any(map(operator.ne, idnumber.birth_dates(ids), births)):
             return False
         if any(_SEX_BY_DIGIT[i[16]] != sex for i, sex in zip(ids, sexes, strict=True)):
             return False

@@ -68,6 +68,13 @@ def birth_date(value: str) -> dt.date | None:
         return None
 
 
+def birth_dates(values: list) -> list:
+    """``birth_date`` of each of many ID numbers, each distinct date read once."""
+    one_each = {value[6:14]: value for value in values}  # an ID number per distinct date text
+    by_text = {text: birth_date(value) for text, value in one_each.items()}
+    return [by_text[value[6:14]] for value in values]
+
+
 def sex(value: str) -> str:
     """男 when the 17th digit is odd, 女 when even."""
     return "男" if int(value[16]) % 2 else "女"
