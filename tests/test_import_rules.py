@@ -67,6 +67,28 @@ def test_fast_path_and_row_by_row_pass_give_the_same_rows(table, headers, rows):
     assert [(r.number, r.values) for r in fast] == [(r.number, r.values) for r in slow]
 
 
+def test_fast_path_in_small_blocks_gives_the_row_by_row_rows(monkeypatch):
+    """Rows turned into columns a block at a time, columns without white space left unstripped, a
+    column of mostly distinct names not deduplicated: still the rows the row-by-row pass makes."""
+    from jiuye.registry.rules import parse
+
+    monkeypatch.setattr(parse, "TRANSPOSE_BLOCK", 3)
+    monkeypatch.setattr(parse, "DEDUPE_PROBE", 4)
+    headers = ["身份证号", "姓名", "性别", "出生日期", "家庭编号", "居住起始日期", "技能", "联系电话"]
+    rows = []
+    for i in range(11):
+        number = make_id(f"50010319800315{i:03d}")
+        rows.append([number, f"张{'一二三四五六七八九十冬'[i]}", "男", f"1980-3-{i + 1}", f"A{i % 3}", "2005-1-1",
+                     "电工" if i % 2 else "焊工", "13800000000"])
+    rows[7][6] = " 电工\u3000"  # one cell to strip in the column of skills
+    rows[9][1] = "张\u3000十"  # inner white space is kept
+    rows[10][7] = "１３８００００００００"  # a full-width phone number
+    fast, slow = _both_paths(_raw("人员", headers, rows))
+    assert fast is not None
+    assert [(r.number, r.values) for r in fast] == [(r.number, r.values) for r in slow]
+    assert [r.get("技能") for r in fast][7] == "电工" and fast[10].get("联系电话") == "13800000000"
+
+
 @pytest.mark.parametrize("cell", ["5.00103198003150E+17", "张\x07三"])
 def test_fast_path_leaves_what_it_cannot_decide_to_the_row_by_row_pass(cell):
     column = "身份证号" if "E" in cell else "姓名"

@@ -382,8 +382,9 @@ class _Importer(RegisterChecks):
         else:
             parent_pks = self.community_pk
         stored = {}
-        existing = sorted(parent_pks[p] for p in parents if p in parent_pks)  # a dry run: new parents have none
-        for chunk in chunks(existing if model.objects.exists() else []):
+        # The stored rows of the parents named (none while the table is empty: a first load).
+        existing = sorted(parent_pks[p] for p in parents if p in parent_pks) if model.objects.exists() else []
+        for chunk in chunks(existing):  # a dry run: new parents have no key, nor stored rows
             for values in model.objects.filter(**{f"{parent_field}_id__in": chunk}).values(
                 "pk", parent_lookup, *[f for _, f in PLAIN_FIELDS[table]]
             ):

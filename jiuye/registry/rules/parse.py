@@ -55,6 +55,7 @@ _FORMULA_ESCAPE = re.compile(r"^'[=+\-@]")
 # except tab and line breaks, which a multi-line cell holds.
 _CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
 _CONTROL_WARN_RE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACE_RE = re.compile(r"\s")  # what str.isspace() takes, and str.strip() strips
 _XML_ILLEGAL_RE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f]")
 
 DATE_FORMS_ZH = "2026-06-30、2026-6-30、2026/6/30、2026.6.30 或 2026年6月30日"
@@ -132,6 +133,20 @@ def columns_of(rows: list[Row], columns) -> list[list]:
             return [[cells[i] for i in positions] for cells in (row.cells for row in rows)]
         return [[None if i is None else cells[i] for i in positions] for cells in (row.cells for row in rows)]
     return [[row.get(c) for c in columns] for row in rows]
+
+
+# Rows turned into columns this many at a time: each row's cells are read once, while the
+# block is in the processor's cache, instead of once per column over the whole table.
+TRANSPOSE_BLOCK = 2048
+
+
+def transposed(records: list, width: int) -> list[list]:
+    """The ``width`` columns of ``records`` (sequences of ``width`` cells each), as lists."""
+    columns = [[] for _ in range(width)]
+    for start in range(0, len(records), TRANSPOSE_BLOCK):
+        for column, part in zip(columns, zip(*records[start : start + TRANSPOSE_BLOCK], strict=True), strict=True):
+            column.extend(part)
+    return columns
 
 
 def column_index(present: tuple[str, ...]) -> dict[str, int]:
@@ -414,39 +429,55 @@ def _has_content(cells) -> bool:
         return any(c is not None and c != "" and cell_text(c) for c in cells)
 
 
-def _parse_column(column, cells: list) -> list | None:
+# Cells of a text column looked at to tell whether its values repeat enough to be kept once.
+DEDUPE_PROBE = 10_000
+
+
+def _parse_column(column, cells: list, dedupe: bool = True) -> list | None:
     """The parsed values of one column's text cells, as ``parse_cell`` gives them, or None
-    if any cell is not text, does not parse, is a blank required value or earns a warning."""
-    if set(map(type, cells)) - {str}:
+    if any cell is not text, does not parse, is a blank required value or earns a warning.
+    ``dedupe``: repeated texts made one object (not needed when the caller does it)."""
+    # Each pass over a large column touches every cell's object (memory, not arithmetic, is
+    # the cost): the column is joined once, and a pass that would change nothing is skipped.
+    try:
+        joined = "".join(cells)  # raises for a cell that is not text (an .xlsx number, date, None)
+    except TypeError:
         return None
-    joined = "".join(cells)
     # A NUL or another control character is a problem or a warning: the row-by-row pass
     # reports it. Without them Python's strip() is the trim (it differs only on U+001C–F).
     if "\x00" in joined or _CONTROL_WARN_RE.search(joined):
         return None
-    texts = list(map(str.strip, cells))
+    # No white space anywhere in the column (re's \s is str.isspace): no cell to strip.
+    texts = list(map(str.strip, cells)) if _SPACE_RE.search(joined) else cells
     name = column.name
     if name in FULL_WIDTH_COLUMNS and not joined.isascii():
         texts = list(map(ascii_forms, texts))
-    if "'" in "".join(texts) and any(map(str.startswith, texts, repeat("'"))):  # rare: undone one by one
+    if texts is not cells:
+        joined = "".join(texts)  # from here on, the column's text as parsed
+    if "'" in joined and any(map(str.startswith, texts, repeat("'"))):  # rare: undone one by one
         texts = [unescape(t) for t in texts]
+        joined = "".join(texts)
     kind = column.kind
     scientific = ((kind == "id_number" or NUMBER_CELL_RULES.get(name) == "refuse")
                   and ("e" in joined or "E" in joined) and any(map(_SCIENTIFIC_RE.match, texts)))
     try:
         if kind == "text":
             if name == "姓名":
-                if max(map(len, texts), default=0) > NAME_MAX_LENGTH or _CONTROL_RE.search("".join(texts)):
+                if max(map(len, texts), default=0) > NAME_MAX_LENGTH or _CONTROL_RE.search(joined):
                     return None
             elif scientific:
                 return None
-            distinct = set(texts)  # repeated texts (employers, handlers, skills) kept once
-            values = list(map({t: t for t in distinct}.__getitem__, texts)) if len(distinct) < len(texts) // 2 else texts
+            # Repeated texts (employers, handlers, skills) kept once; a column whose first cells
+            # are mostly distinct (names), or whose values the caller shares out, kept as it is.
+            values = texts
+            if dedupe and not (len(texts) > DEDUPE_PROBE and len(set(texts[:DEDUPE_PROBE])) >= DEDUPE_PROBE // 2):
+                distinct = set(texts)
+                if len(distinct) < len(texts) // 2:
+                    values = list(map({t: t for t in distinct}.__getitem__, texts))
         elif kind == "id_number":
             if scientific:
                 return None
-            joined_texts = "".join(texts)  # nothing to raise (the usual column): the texts kept
-            values = texts if joined_texts.upper() == joined_texts else list(map(str.upper, texts))
+            values = texts if joined.upper() == joined else list(map(str.upper, texts))  # nothing to raise: kept
         elif kind == "enum":  # one string object per value, not one per cell
             distinct = set(texts)
             if distinct - set(column.values) - {""}:
@@ -497,9 +528,13 @@ def _parse_clean(raw: RawTable, table: Table, present: tuple[str, ...], position
     del firsts
     if set(map(len, cell_rows)) - {width}:
         return None
+    raw_columns = transposed(cell_rows, width) if cell_rows else [[] for _ in range(width)]
     columns = []
-    for name in present:  # one column's cells at a time (all of them at once: a copy of the table)
-        values = _parse_column(table.column(name), list(map(operator.itemgetter(positions[name]), cell_rows)))
+    for name in present:  # one column at a time, its raw cells let go once it is parsed
+        position = positions[name]
+        cells, raw_columns[position] = raw_columns[position], None
+        values = _parse_column(table.column(name), cells, dedupe=shared is None or name not in SHARED_COLUMNS)
+        del cells
         if values is None:
             return None
         if shared is not None and name in SHARED_COLUMNS:
