@@ -216,3 +216,17 @@ def test_workbook_rows_are_as_wide_as_the_sheet(example_dir, tmp_path):
         assert {len(cells) for _, cells in table.rows} == {len(table.headers)}, table.name
     parsed = parse_tables(tables, problems, [], today=dt.date(2026, 6, 30))
     assert not problems and sum(len(p.rows) for p in parsed.values()) == 113
+
+
+def test_columns_taken_in_one_pass_are_those_taken_one_at_a_time(monkeypatch):
+    from jiuye.registry.rules import parse
+
+    monkeypatch.setattr(parse, "TRANSPOSE_BLOCK", 3)
+    index = parse.column_index(("身份证号", "状态", "开始日期"))
+    rows = [parse.Row(n, (f"id{n}", "就业" if n % 2 else "失业", dt.date(2020, 1, n)), index) for n in range(2, 12)]
+    wanted = ["开始日期", "结束日期", "身份证号"]
+    got = parse.columns_by_name(rows, wanted, default="-")
+    assert list(got) == wanted
+    assert got == {c: parse.column_of(rows, c, "-") for c in wanted}
+    assert got["结束日期"] == ["-"] * 10 and got["身份证号"][-1] == "id11"
+    assert parse.columns_by_name([], wanted) == {c: [] for c in wanted}

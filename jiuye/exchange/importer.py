@@ -38,7 +38,7 @@ from jiuye.registry.rules.mapping import (
     row_hash_column,
     to_model_column,
 )
-from jiuye.registry.rules.parse import ParsedTable, column_of, parse_tables
+from jiuye.registry.rules.parse import ParsedTable, column_of, columns_by_name, parse_tables
 from jiuye.registry.rules.problems import Problem
 from jiuye.registry.rules.schema import COMPUTED_INDICATORS, REFERENCES, TABLE_BY_NAME, TABLES
 
@@ -294,12 +294,15 @@ class _Importer(RegisterChecks):
         else:
             key_col, key_field, ref_col, ref_field = "身份证号", "id_number", "家庭编号", "household_id"
             stored = self.stored_persons
-            refs = self.household_pks(set(column_of(rows, "家庭编号")))
+            refs = None  # the households named, below
             stored_ref = {k: v["household__code"] for k, v in stored.items()}
         # Column by column: the keys, each field's model values, the references.
-        keys = column_of(rows, key_col)
-        ref_values = column_of(rows, ref_col)
-        columns = {f: to_model_column(c, column_of(rows, c)) for c, f in plain}
+        got = columns_by_name(rows, [key_col, ref_col, *(c for c, _ in plain)])
+        keys, ref_values = got[key_col], got[ref_col]
+        if refs is None:
+            refs = self.household_pks(set(ref_values))
+        columns = {f: to_model_column(c, got[c]) for c, f in plain}
+        del got
         columns[ref_field] = list(map(refs.get if self.dry_run else refs.__getitem__, ref_values))
         olds = list(map(stored.get, keys)) if stored else [None] * len(rows)
         hashed = table == "人员" and not self.dry_run  # the keyed hashes beside the encrypted ID and phone numbers
@@ -373,7 +376,8 @@ class _Importer(RegisterChecks):
             return {"added": 0, "changed": 0}
         plain = [(c, f) for c, f in PLAIN_FIELDS[table] if c in present]
         field_of = dict(PLAIN_FIELDS[table])
-        parent_values = column_of(rows, parent_col)
+        got = columns_by_name(rows, dict.fromkeys([parent_col, *(c for c, _ in plain)]))
+        parent_values = got[parent_col]
         parents = set(parent_values)
         if parent_field == "person":
             parent_pks = self.person_pks(parents)
@@ -390,7 +394,8 @@ class _Importer(RegisterChecks):
             ):
                 key = (values[parent_lookup], *[values[field_of[c]] for c in key_cols])
                 stored[key] = values
-        columns = {f: to_model_column(c, column_of(rows, c)) for c, f in plain}
+        columns = {f: to_model_column(c, got[c]) for c, f in plain}
+        del got
         only_computed = None  # a field given only for some rows (the others keep the stored value)
         if table == "目标任务":  # computed indicators' actual values are computed, never typed in
             computed = [v in COMPUTED_INDICATORS for v in column_of(rows, "指标")]
@@ -432,9 +437,10 @@ class _Importer(RegisterChecks):
             return {"added": 0, "changed": 0}
         columns = TABLE_BY_NAME[table].column_names
         plain = PLAIN_FIELDS[table]
-        parent_values = column_of(rows, parent_col)
+        got = columns_by_name(rows, dict.fromkeys([parent_col, *columns, *(c for c, _ in plain)]))
+        parent_values = got[parent_col]
         parent_pks = self.person_pks(set(parent_values)) if parent_field == "person" else self.community_pk
-        digests = row_hash_column([column_of(rows, c) for c in columns])
+        digests = row_hash_column([got[c] for c in columns])
         # One row per digest, the last of equal rows (as a dict keyed by the digest keeps it).
         last = {d: i for i, d in enumerate(digests)}
         existing = set()
@@ -444,7 +450,8 @@ class _Importer(RegisterChecks):
         new_index = [i for d, i in last.items() if d not in existing]
         if self.dry_run:
             return {"added": len(new_index), "changed": 0}
-        values = {f: to_model_column(c, column_of(rows, c)) for c, f in plain}
+        values = {f: to_model_column(c, got[c]) for c, f in plain}
+        del got
         values[f"{parent_field}_id"] = list(map(parent_pks.get, parent_values))
         values["row_hash"] = digests
         _insert_selected(model, values, new_index, len(rows))

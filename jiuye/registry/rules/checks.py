@@ -18,7 +18,7 @@ from jiuye.registry import models as m
 from jiuye.registry.crypto import lookup_hash
 from jiuye.registry.rules import idnumber
 from jiuye.registry.rules.mapping import PLAIN_FIELDS, from_model
-from jiuye.registry.rules.parse import ParsedTable, RawTable, Row, column_of, parse_tables
+from jiuye.registry.rules.parse import ParsedTable, RawTable, Row, column_of, columns_by_name, parse_tables
 from jiuye.registry.rules.problems import Problem
 from jiuye.registry.rules.schema import TABLE_BY_NAME
 
@@ -228,7 +228,10 @@ class RegisterChecks:
         rows = self.rows("人员")
         # The values the checks use, a column at a time; a column the input leaves out is the
         # stored person's, or for a new person its default (the two optional ones), or missing.
-        columns = [column_of(rows, name, default) for name, default in _PERSON_CHECKED]
+        got = columns_by_name(rows, [name for name, _ in _PERSON_CHECKED])
+        columns = [got[name] if name in self.present("人员") else column_of(rows, name, default)
+                   for name, default in _PERSON_CHECKED]
+        del got
         shown_valid = idnumber.valid_column(columns[0])  # the rest one at a time (valid_id)
         if self._persons_all_pass(rows, columns, shown_valid):
             ids, births, _, households, *_ = columns
