@@ -118,3 +118,19 @@ def test_migration_encrypts_rows_written_in_clear(example):
     legacy = m.Person.objects.with_id_number("500103198003150127").get()
     assert legacy.phone == "13700000000"
     assert all(r[0].startswith("v1:") for r in raw_rows())
+
+
+@pytest.mark.parametrize("field_key", ["k" * 40, "another key", "é" * 70])
+def test_a_column_of_lookup_hashes_is_the_standard_hmac_of_each_value(field_key):
+    """The bulk import's column-wise keyed hash is HMAC-SHA256 as the hmac module computes it."""
+    import hashlib
+    import hmac
+
+    from jiuye.registry.crypto import _keys, lookup_hash_column
+
+    values = ["500103198003150119", "", "13800000000", "张三", "x" * 200]
+    with override_settings(FIELD_KEY=field_key):
+        _, key = _keys(field_key)
+        expected = [hmac.new(key, v.encode(), hashlib.sha256).hexdigest()[:32] if v else "" for v in values]
+        assert lookup_hash_column(values) == expected == [lookup_hash(v) for v in values]
+        assert len({*expected} - {""}) == 4
