@@ -185,3 +185,14 @@ def test_whole_row_keys_made_a_column_at_a_time_are_the_row_by_row_keys():
     columns = [list(column) for column in zip(*rows, strict=True)]
     assert row_hash_column(columns) == [row_hash(row) for row in rows]
     assert len(set(row_hash_column(columns))) == 3
+
+
+def test_copy_text_of_a_date_column_with_repeats_is_each_dates_iso_form():
+    import datetime as dt
+
+    from jiuye.exchange import bulk
+
+    days = [dt.date(1980, 3, 15), None, dt.date(2026, 1, 1)] * 5 + [dt.date(1999, 12, 31)]
+    assert bulk._copy_texts(days, dt.date, True) == ["\\N" if d is None else d.isoformat() for d in days]
+    distinct = [dt.date(2000, 1, 1) + dt.timedelta(days=i) for i in range(8)]
+    assert bulk._copy_texts(distinct, dt.date, False) == [d.isoformat() for d in distinct]

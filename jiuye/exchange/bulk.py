@@ -122,8 +122,12 @@ def _copy_texts(values: list, kind: type, nulls: bool) -> list[str]:
         texts = ["t" if v else "f" for v in values]
     elif kind is int:
         texts = list(map(str, values))
-    else:
-        texts = [v.isoformat() if v is not None else None for v in values]
+    else:  # dates repeat (births, the first of a month): each distinct one written once
+        distinct = set(values)
+        if len(distinct) * 4 < len(values):
+            texts = list(map({v: v.isoformat() for v in distinct if v is not None}.get, values))
+        else:
+            texts = [v.isoformat() if v is not None else None for v in values]
     if nulls:
         texts = ["\\N" if v is None else t for v, t in zip(values, texts, strict=True)]
     return texts

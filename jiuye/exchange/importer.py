@@ -245,7 +245,9 @@ class _Importer(RegisterChecks):
         number the tables below 人员 name, and kept for them: the whole (hash, pk) table is read
         once against the hashes already computed for 人员, and the hashes are then let go. On
         PostgreSQL the map is made as 人员 is written, from the keys its new rows were given."""
-        ids = [i for i in ids if i]
+        ids = set(ids)
+        ids.discard(None)
+        ids.discard("")
         by_id = self.__dict__.get("_pk_by_id")
         if by_id is None and len(ids) > 20000:
             wanted = {i for t in PERSON_CHILDREN for i in column_of(self.rows(t), "身份证号")}
@@ -262,7 +264,7 @@ class _Importer(RegisterChecks):
             self._pk_wanted = wanted
             del id_of
         if by_id is not None:
-            unknown = [i for i in ids if i not in self._pk_wanted]  # none: every table below 人员 was in ``wanted``
+            unknown = ids - self._pk_wanted  # none: every table below 人员 was in ``wanted``
             return by_id if not unknown else {**by_id, **self._person_pks_by_chunk(unknown)}
         return self._person_pks_by_chunk(ids)
 

@@ -11,6 +11,7 @@ residence and status dates, overlapping status episodes. An import
 import datetime as dt
 import operator
 from collections import Counter, defaultdict
+from itertools import compress
 from typing import NamedTuple
 
 from jiuye.divisions.models import Division, Level
@@ -349,12 +350,12 @@ class RegisterChecks:
             passed = self._status_rows_passed(rows, ids, starts, ends, all_known, stored)
         # Overlaps, person by person (stored persons first, then in the order of their first row
         # that passed); a person with one episode in all, stored or given, overlaps nothing.
-        count = Counter(map(ids.__getitem__, (i for i, _ in passed)))
+        passed_ids = list(map(ids.__getitem__, map(operator.itemgetter(0), passed)))
         episodes = {id_number: dict(by_start) for id_number, by_start in stored.items() if by_start}
-        for i, end in passed:
-            id_number = ids[i]
-            if count[id_number] > 1 or id_number in episodes:
-                episodes.setdefault(id_number, {})[starts[i]] = (end, rows[i])
+        several = {id_number for id_number, n in Counter(passed_ids).items() if n > 1}.union(episodes)
+        for i, end in compress(passed, map(several.__contains__, passed_ids)):  # the others skipped in C
+            episodes.setdefault(ids[i], {})[starts[i]] = (end, rows[i])
+        del passed_ids, several
         for by_start in episodes.values():
             reach = None  # (end, start, row) of the episode reaching furthest so far
             for start, (end, row) in sorted(by_start.items()):
