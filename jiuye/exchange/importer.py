@@ -264,7 +264,8 @@ class _Importer(RegisterChecks):
             self._pk_wanted = wanted
             del id_of
         if by_id is not None:
-            unknown = ids - self._pk_wanted  # none: every table below 人员 was in ``wanted``
+            wanted = self._pk_wanted  # every table below 人员 was in it: usually nothing unknown
+            unknown = () if all(map(wanted.__contains__, ids)) else [i for i in ids if i not in wanted]
             return by_id if not unknown else {**by_id, **self._person_pks_by_chunk(unknown)}
         return self._person_pks_by_chunk(ids)
 
