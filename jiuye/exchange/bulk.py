@@ -44,9 +44,10 @@ def reserve_pks(model, count: int) -> Sequence[int] | None:
         return list(scattered) if scattered is not None else range(first, last + 1)
 
 
-def insert_columns(model, columns: dict[str, list], count: int) -> int:
+def insert_columns(model, columns: dict[str, list], count: int, encrypted=()) -> int:
     """Insert ``count`` rows given as ``columns`` (attname -> values; the primary key too if
-    given, see ``reserve_pks``). The lists are not changed."""
+    given, see ``reserve_pks``). The lists are not changed. ``encrypted``: the attnames of
+    encrypted fields whose columns are given encrypted already."""
     if not count:
         return 0
     fields = _columns(model)
@@ -59,7 +60,7 @@ def insert_columns(model, columns: dict[str, list], count: int) -> int:
             column = [f.get_default()] * count
         elif len(column) != count:
             raise ValueError(f"{f.attname}: {len(column)} values for {count} rows")
-        if getattr(f, "encrypted", False):
+        if getattr(f, "encrypted", False) and f.attname not in encrypted:
             column = encrypt_column(column, f.context)
         values.append(column)
     qn = connection.ops.quote_name

@@ -23,11 +23,12 @@ from django.db import transaction
 
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
+from jiuye.exchange.ahead import ColumnsAhead
 from jiuye.exchange.bulk import DEFER_INDEXES_ROWS, DeferredIndexes, insert_columns, reserve_pks
 from jiuye.exchange.changes import keys_seal
 from jiuye.exchange.reader import iter_input
 from jiuye.registry import models as m
-from jiuye.registry.crypto import lookup_hash_column, phone_hash_column
+from jiuye.registry.crypto import encrypt_column, lookup_hash_column, phone_hash_column
 from jiuye.registry.rules import idnumber
 from jiuye.registry.rules.checks import RegisterChecks, chunks
 from jiuye.registry.rules.mapping import (
@@ -60,6 +61,9 @@ WHOLE_ROW = {
 
 # 家庭 and 人员 rows are inserted this many at a time.
 WRITE_SLICE = 50_000
+# A first load of at least this many persons has their numbers' hashes and ciphertexts made by
+# a forked child meanwhile (start_ahead); below, forking would cost more than it saves.
+AHEAD_ROWS = 50_000
 # How many changed rows of each table a dry run describes column by column.
 SAMPLE_SIZE = 5
 # The command line prints at most this many problem lines (and as many warnings), then a count.
@@ -346,11 +350,19 @@ class _Importer(RegisterChecks):
                 sliced = {f: list(map(v.__getitem__, part)) for f, v in columns.items()}
             if new_pks is not None:
                 sliced["id"] = new_pks[start : start + WRITE_SLICE]
-            if hashed:
+            encrypted = ()
+            ahead = self.ahead.get(part[0], part[-1] + 1) if hashed and self.ahead is not None and not stored else None
+            if ahead is not None:  # made meanwhile by the child (start_ahead): the same columns
+                if new_pks is None:  # SQLite: the persons of the tables below are found by these hashes
+                    self.__dict__.setdefault("_id_hashes", {}).update(
+                        zip(sliced[key_field], ahead["id_hash"], strict=True))
+                sliced.update(ahead)  # the ID and phone numbers encrypted, their hashes
+                encrypted = [f for f in ("id_number", "phone") if f in ahead]
+            elif hashed:
                 sliced["id_hash"] = self.id_hashes(sliced[key_field])
                 sliced["phone_hash"] = phone_hash_column([phones[i] or "" for i in part])
-            insert_columns(model, sliced, len(part))
-            del sliced
+            insert_columns(model, sliced, len(part), encrypted=encrypted)
+            del sliced, ahead
         if hashed and updates:
             id_hashes = self.id_hashes([keys[i] for i in update_index])
             phone_hashes = phone_hash_column([phones[i] or "" for i in update_index])
@@ -369,6 +381,40 @@ class _Importer(RegisterChecks):
                 self._pk_by_id = self._pk_wanted = by_key
                 self.__dict__.pop("_id_hashes", None)  # the hashes are not needed again
         return {"added": len(new_index), "changed": len(updates)}
+
+    ahead: ColumnsAhead | None = None
+
+    def start_ahead(self) -> None:
+        """A first load of many persons: their ID and phone numbers' keyed hashes and ciphertexts
+        made by a forked child while this process checks the input (``jiuye.exchange.ahead``),
+        slice by slice as ``write_keyed_top`` writes them. Nothing stored: every row is new."""
+        rows = self.rows("人员")
+        if self.dry_run or len(rows) < AHEAD_ROWS or m.Person.objects.exists():
+            return
+        present = self.present("人员")
+        contexts = {f: m.Person._meta.get_field(f).context for f in ("id_number", "phone")}
+        made = {}
+
+        def make(start: int, stop: int) -> dict[str, list]:  # runs in the child
+            if not made:
+                got = columns_by_name(rows, ["身份证号", "联系电话"])
+                made["ids"] = got["身份证号"]
+                made["phones"] = to_model_column("联系电话", got["联系电话"]) if "联系电话" in present else None
+            ids, phones = made["ids"][start:stop], made["phones"]
+            columns = {"id_hash": lookup_hash_column(ids), "id_number": encrypt_column(ids, contexts["id_number"])}
+            if phones is None:
+                columns["phone_hash"] = [""] * (stop - start)
+            else:
+                phones = phones[start:stop]
+                columns["phone_hash"] = phone_hash_column([p or "" for p in phones])
+                columns["phone"] = encrypt_column(phones, contexts["phone"])
+            return columns
+
+        self.ahead = ColumnsAhead(make, len(rows), WRITE_SLICE)
+
+    def close_ahead(self) -> None:
+        if self.ahead is not None:
+            self.ahead.close()
 
     def write_child(self, table: str) -> dict:
         model = MODELS[table]
@@ -555,30 +601,34 @@ def ledger_import(*, path: Path, user=None, progress=None, scope: str | None = N
         rows = sum(len(t.rows) for t in parsed.values())
         progress(f"已读取 {rows} 行 / read: {rows} rows")
     importer = _Importer(parsed, result.problems, result.notices, progress, dry_run=dry_run)
-    importer.check()
-    if scope:
-        from jiuye.exchange.scope import scope_check
+    importer.start_ahead()  # the other core makes 人员's hashes and ciphertexts while this one checks
+    try:
+        importer.check()
+        if scope:
+            from jiuye.exchange.scope import scope_check
 
-        scope_check(importer, scope)
-    result.problems.sort(key=problem_order)
-    if result.problems:
-        return result
-    if dry_run:
-        result.counts = importer.write()
-        result.preview = keys_seal(importer.preview(result.counts), parsed)
-        return result
-    result.checksum = input_checksum(path)
-    with transaction.atomic():
-        result.counts = importer.write()
-        audit_event_record(
-            user=user,
-            action="ledger.import",
-            target=path.name,
-            detail={"sha256": result.checksum, "counts": result.counts},
-        )
-        from jiuye.divisions.revisions import register_changed
+            scope_check(importer, scope)
+        result.problems.sort(key=problem_order)
+        if result.problems:
+            return result
+        if dry_run:
+            result.counts = importer.write()
+            result.preview = keys_seal(importer.preview(result.counts), parsed)
+            return result
+        result.checksum = input_checksum(path)
+        with transaction.atomic():
+            result.counts = importer.write()
+            audit_event_record(
+                user=user,
+                action="ledger.import",
+                target=path.name,
+                detail={"sha256": result.checksum, "counts": result.counts},
+            )
+            from jiuye.divisions.revisions import register_changed
 
-        register_changed(scope or "")  # the scope's cached pages are out of date (the city's import: every page)
+            register_changed(scope or "")  # the scope's cached pages are out of date (the city's import: every page)
+    finally:
+        importer.close_ahead()
     written = sum(c["added"] + c["changed"] for c in result.counts.values())
     if written >= ANALYZE_AFTER_ROWS:
         if progress:
