@@ -39,7 +39,7 @@ def main(name: str, *args: str) -> dict:
         if not result.ok:
             raise SystemExit("\n".join(p.line() for p in result.problems[:20]))
         rows = sum(c["added"] for c in result.counts.values())
-        child = resource.getrusage(resource.RUSAGE_CHILDREN)  # the child making numbers ahead, if any
+        child = resource.getrusage(resource.RUSAGE_CHILDREN)  # the helper making numbers ahead, if any
         return {"seconds": seconds, "cpu_s": cpu, "rows": rows, "persons": Person.objects.count(),
                 "peak_mb": peak_mb(), "child_cpu_s": child.ru_utime + child.ru_stime,
                 "child_peak_mb": child.ru_maxrss / 1024}

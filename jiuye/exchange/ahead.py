@@ -1,29 +1,34 @@
-"""Columns of a large write made ahead of time by a forked child, on the machine's other core.
+"""A first load's ID and phone numbers hashed and encrypted ahead, by a helper process on the
+machine's other core.
 
 A first load of a whole register spends seconds on the keyed hashes and the encryption of
-every person's ID and phone numbers (``jiuye.registry.crypto``), work that depends on nothing
-but the parsed rows. ``ColumnsAhead`` forks a child as soon as the rows are parsed; while the
-import checks them (one core), the child makes those columns slice by slice (the other core)
-into an unnamed temporary file, and the writer takes each slice from there when it comes to it.
+every person's ID and phone numbers, work that depends on nothing but the parsed numbers.
+``NumbersAhead`` starts a helper as soon as the rows are parsed and hands it the two columns and
+the two keys through a pipe; while the import checks the input (one core), the helper makes the
+columns slice by slice (the other core) with the functions the import itself uses
+(``jiuye.registry.sealing``) into an unnamed temporary file, and the writer takes each slice
+from there when it comes to it.
 
-The child touches no database connection, thread or lock of the parent: it runs ``make``, writes
-the file and a line per slice to a pipe, and leaves with ``os._exit`` (no clean-up handler, no
-buffered output written twice). Its pages are the parent's, shared until written. If anything
-goes wrong (no ``os.fork``, the child killed or failing, a slice not the one asked for),
-``get`` answers None and the writer makes the columns itself, as without it: the result is the
-same either way (``tests/test_import_ahead.py``).
+The helper is a fresh interpreter (``python -m jiuye.exchange.ahead``) that imports neither
+Django nor the project's settings: it holds the two columns and one slice of results, not a
+copy of the import's memory (a forked child would keep the pages the import goes on changing).
+The keys go through its standard input only, never its command line or environment.
+
+If anything goes wrong (the helper cannot start, fails, dies, or a slice is not the one asked
+for), ``get`` answers None and the writer makes the columns itself, as without it: the
+register stored is the same either way (``tests/test_import_ahead.py``).
 """
 
-import gc
+import json
 import logging
 import os
-import signal
+import subprocess
+import sys
 import tempfile
-from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
 
-# A value stands for None in the file (never in a hash, a ciphertext or a key).
+# A value stands for None in the pipe and the file (never in a number, a hash or a ciphertext).
 _NONE = "\x00"
 
 
@@ -42,63 +47,51 @@ def _decoded(blob: bytes, count: int) -> list:
     return [None if v == _NONE else v for v in values] if _NONE in text else values
 
 
-class ColumnsAhead:
-    """``make(start, stop)`` (a dict of columns of text or None for rows ``start:stop``) run in
-    a forked child for each slice of ``size`` rows of ``count``; ``get(start, stop)`` waits for
-    that slice and returns its columns, or None (then the caller makes them)."""
+class NumbersAhead:
+    """The columns ``id_hash``, ``id_number`` (encrypted), ``phone_hash`` and, with phones,
+    ``phone`` (encrypted) of ``ids`` and ``phones`` (None: no phone column), made by a helper
+    process for each slice of ``size`` rows; ``get(start, stop)`` waits for that slice and
+    returns its columns, or None (then the caller makes them)."""
 
-    def __init__(self, make: Callable[[int, int], dict[str, list]], count: int, size: int):
-        self.count, self.size = count, size
-        self.pid = None
-        self.failed = False
-        if not hasattr(os, "fork") or count <= 0:
-            self.failed = True
+    def __init__(self, ids: list, phones: list | None, *, keys: tuple[bytes, bytes], contexts: dict[str, str],
+                 size: int):
+        self.count, self.size = len(ids), size
+        self.process = None
+        self.failed = True
+        try:
+            blobs = [_encoded(ids)] + ([] if phones is None else [_encoded(phones)])
+        except ValueError:
             return
         self.file = tempfile.TemporaryFile(prefix="jiuye-ahead-")  # unnamed: gone with its last descriptor
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child
-            status = 1
-            try:
-                os.close(read)
-                gc.disable()  # a collection would walk (and so copy) every page of the parent's objects
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                self._child(make, write)
-                status = 0
-            except BaseException:  # noqa: BLE001, S110 - the parent sees the pipe end and makes the columns
-                pass
-            finally:
-                os._exit(status)
-        os.close(write)
-        self.pid = pid
-        self.pipe = os.fdopen(read, "rb")
+        header = self._header(keys, contexts, [len(b) for b in blobs])
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "jiuye.exchange.ahead"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,  # nothing of the numbers or keys may reach a log
+                pass_fds=(self.file.fileno(),), close_fds=True)
+            self.process.stdin.write(json.dumps(header).encode() + b"\n")
+            for blob in blobs:
+                self.process.stdin.write(blob)
+            self.process.stdin.close()
+        except OSError as exc:  # no interpreter to start, or it ended at once (a broken pipe)
+            logger.warning("numbers not made ahead (%s): made in the import's process", type(exc).__name__)
+            self.close()
+            return
+        self.failed = False
         self.offset = 0
 
-    def _child(self, make, pipe: int) -> None:
-        fd, offset = self.file.fileno(), 0
-        for start in range(0, self.count, self.size):
-            stop = min(start + self.size, self.count)
-            parts = []
-            for name, values in make(start, stop).items():
-                blob = _encoded(values)
-                done = 0
-                while done < len(blob):
-                    done += os.pwrite(fd, blob[done:], offset + done)
-                offset += len(blob)
-                parts.append(f"{name}={len(blob)}")
-            line = f"{start} {stop} {' '.join(parts)}\n".encode()
-            while line:
-                line = line[os.write(pipe, line):]
+    def _header(self, keys: tuple[bytes, bytes], contexts: dict[str, str], lengths: list[int]) -> dict:
+        return {"fd": self.file.fileno(), "count": self.count, "size": self.size, "lengths": lengths,
+                "encryption_key": keys[0].hex(), "lookup_key": keys[1].hex(), "contexts": contexts}
 
     def get(self, start: int, stop: int) -> dict[str, list] | None:
         """The columns of rows ``start:stop`` (the slices are asked for in order), or None."""
         if self.failed:
             return None
         try:
-            line = self.pipe.readline()
+            line = self.process.stdout.readline()
             if not line:
-                raise EOFError("the child ended before the slice")
+                raise EOFError(f"the helper ended before the slice (exit status {self.process.wait()})")
             head = line.decode().split()
             if (int(head[0]), int(head[1])) != (start, stop):
                 raise ValueError(f"slice {head[:2]} given for {start}:{stop}")
@@ -115,23 +108,56 @@ class ColumnsAhead:
                 columns[name] = _decoded(blob, stop - start)
             return columns
         except Exception as exc:  # noqa: BLE001 - the caller makes the columns itself
-            logger.warning("columns made ahead not used (%s): made in the import's process", type(exc).__name__)
+            logger.warning("numbers made ahead not used (%s: %s): made in the import's process", type(exc).__name__, exc)
             self.close()
             return None
 
     def close(self) -> None:
-        """Stop the child if it still runs, reap it, let the file go. Idempotent."""
+        """Stop the helper if it still runs, reap it, let the file go. Idempotent."""
         self.failed = True
-        pid, self.pid = self.pid, None
-        if pid is None:
-            return
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
-        self.pipe.close()
-        self.file.close()
+        process, self.process = self.process, None
+        if process is not None:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            process.stdout.close()
+        file = self.__dict__.pop("file", None)
+        if file is not None:
+            file.close()
+
+
+def _helper(stdin, stdout) -> None:
+    """The helper process: the header line, the numbers, then each slice's columns."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from jiuye.registry.sealing import hash_column, hmac_pads, phone_digit_column, seal_column
+
+    header = json.loads(stdin.readline())
+    columns = [_decoded(stdin.read(length), header["count"]) for length in header["lengths"]]
+    ids, phones = columns[0], columns[1] if len(columns) > 1 else None
+    aead, pads = AESGCM(bytes.fromhex(header["encryption_key"])), hmac_pads(bytes.fromhex(header["lookup_key"]))
+    contexts, fd, offset = header["contexts"], header["fd"], 0
+    for start in range(0, header["count"], header["size"]):
+        stop = min(start + header["size"], header["count"])
+        part = ids[start:stop]
+        made = {"id_hash": hash_column(part, pads), "id_number": seal_column(part, aead, contexts["id_number"])}
+        if phones is None:
+            made["phone_hash"] = [""] * (stop - start)
+        else:
+            part = phones[start:stop]
+            made["phone_hash"] = hash_column(phone_digit_column([p or "" for p in part]), pads)
+            made["phone"] = seal_column(part, aead, contexts["phone"])
+        lengths = []
+        for name, values in made.items():
+            blob = _encoded(values)
+            done = 0
+            while done < len(blob):
+                done += os.pwrite(fd, blob[done:], offset + done)
+            offset += len(blob)
+            lengths.append(f"{name}={len(blob)}")
+        stdout.write(f"{start} {stop} {' '.join(lengths)}\n".encode())
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    _helper(sys.stdin.buffer, sys.stdout.buffer)

@@ -19,16 +19,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 
 from jiuye.audit.services import audit_event_record
 from jiuye.divisions.models import Division, Level
-from jiuye.exchange.ahead import ColumnsAhead
+from jiuye.exchange.ahead import NumbersAhead
 from jiuye.exchange.bulk import DEFER_INDEXES_ROWS, DeferredIndexes, insert_columns, reserve_pks
 from jiuye.exchange.changes import keys_seal
 from jiuye.exchange.reader import iter_input
 from jiuye.registry import models as m
-from jiuye.registry.crypto import encrypt_column, lookup_hash_column, phone_hash_column
+from jiuye.registry.crypto import lookup_hash_column, phone_hash_column, raw_keys
 from jiuye.registry.rules import idnumber
 from jiuye.registry.rules.checks import RegisterChecks, chunks
 from jiuye.registry.rules.mapping import (
@@ -62,7 +63,7 @@ WHOLE_ROW = {
 # 家庭 and 人员 rows are inserted this many at a time.
 WRITE_SLICE = 50_000
 # A first load of at least this many persons has their numbers' hashes and ciphertexts made by
-# a forked child meanwhile (start_ahead); below, forking would cost more than it saves.
+# a helper process meanwhile (start_ahead); below, starting it would cost more than it saves.
 AHEAD_ROWS = 50_000
 # How many changed rows of each table a dry run describes column by column.
 SAMPLE_SIZE = 5
@@ -352,7 +353,7 @@ class _Importer(RegisterChecks):
                 sliced["id"] = new_pks[start : start + WRITE_SLICE]
             encrypted = ()
             ahead = self.ahead.get(part[0], part[-1] + 1) if hashed and self.ahead is not None and not stored else None
-            if ahead is not None:  # made meanwhile by the child (start_ahead): the same columns
+            if ahead is not None:  # made meanwhile by the helper process (start_ahead): the same columns
                 if new_pks is None:  # SQLite: the persons of the tables below are found by these hashes
                     self.__dict__.setdefault("_id_hashes", {}).update(
                         zip(sliced[key_field], ahead["id_hash"], strict=True))
@@ -382,35 +383,19 @@ class _Importer(RegisterChecks):
                 self.__dict__.pop("_id_hashes", None)  # the hashes are not needed again
         return {"added": len(new_index), "changed": len(updates)}
 
-    ahead: ColumnsAhead | None = None
+    ahead: NumbersAhead | None = None
 
     def start_ahead(self) -> None:
         """A first load of many persons: their ID and phone numbers' keyed hashes and ciphertexts
-        made by a forked child while this process checks the input (``jiuye.exchange.ahead``),
+        made by a helper process while this one checks the input (``jiuye.exchange.ahead``),
         slice by slice as ``write_keyed_top`` writes them. Nothing stored: every row is new."""
         rows = self.rows("人员")
         if self.dry_run or len(rows) < AHEAD_ROWS or m.Person.objects.exists():
             return
-        present = self.present("人员")
-        contexts = {f: m.Person._meta.get_field(f).context for f in ("id_number", "phone")}
-        made = {}
-
-        def make(start: int, stop: int) -> dict[str, list]:  # runs in the child
-            if not made:
-                got = columns_by_name(rows, ["身份证号", "联系电话"])
-                made["ids"] = got["身份证号"]
-                made["phones"] = to_model_column("联系电话", got["联系电话"]) if "联系电话" in present else None
-            ids, phones = made["ids"][start:stop], made["phones"]
-            columns = {"id_hash": lookup_hash_column(ids), "id_number": encrypt_column(ids, contexts["id_number"])}
-            if phones is None:
-                columns["phone_hash"] = [""] * (stop - start)
-            else:
-                phones = phones[start:stop]
-                columns["phone_hash"] = phone_hash_column([p or "" for p in phones])
-                columns["phone"] = encrypt_column(phones, contexts["phone"])
-            return columns
-
-        self.ahead = ColumnsAhead(make, len(rows), WRITE_SLICE)
+        got = columns_by_name(rows, ["身份证号", "联系电话"])
+        phones = to_model_column("联系电话", got["联系电话"]) if "联系电话" in self.present("人员") else None
+        self.ahead = NumbersAhead(got["身份证号"], phones, keys=raw_keys(settings.FIELD_KEY), size=WRITE_SLICE,
+                                  contexts={f: m.Person._meta.get_field(f).context for f in ("id_number", "phone")})
 
     def close_ahead(self) -> None:
         if self.ahead is not None:

@@ -22,7 +22,6 @@ WSGI application answers 503 to every request, and the job runner fails the job.
 
 import base64
 import binascii
-import functools
 import hashlib
 import hmac
 import os
@@ -35,16 +34,22 @@ from django.conf import settings
 from django.db import DatabaseError, connections, models
 
 from jiuye.checks import startup_problem_source
-
-PREFIX = "v1:"
+from jiuye.registry.sealing import PREFIX, hash_column, hmac_pads, phone_digit_column, seal_column
 
 
 @lru_cache(maxsize=4)
 def _keys(field_key: str) -> tuple[AESGCM, bytes]:
+    encryption, lookup = raw_keys(field_key)
+    return AESGCM(encryption), lookup
+
+
+def raw_keys(field_key: str) -> tuple[bytes, bytes]:
+    """The encryption and lookup keys derived from ``field_key`` (for a helper process of the
+    import, ``jiuye.exchange.ahead``, which is handed them through a pipe; never logged)."""
     master = field_key.encode()
     encryption = hmac.new(master, b"jiuye field encryption v1", hashlib.sha256).digest()
     lookup = hmac.new(master, b"jiuye lookup hash v1", hashlib.sha256).digest()
-    return AESGCM(encryption), lookup
+    return encryption, lookup
 
 
 def encrypt(value: str, context: str) -> str:
@@ -56,23 +61,8 @@ def encrypt(value: str, context: str) -> str:
 
 
 def encrypt_column(values: list, context: str) -> list:
-    """``encrypt`` of a whole column (a bulk import): one key object, one read of random bytes
-    for all the nonces. None stays None, as ``EncryptedTextField.get_prep_value`` leaves it."""
-    aead, _ = _keys(settings.FIELD_KEY)
-    seal, data = aead.encrypt, context.encode()
-    b64 = functools.partial(binascii.b2a_base64, newline=False)  # base64.b64encode without its wrapper
-    nonces = os.urandom(12 * len(values))
-    out = []
-    append = out.append
-    for i, value in enumerate(values):
-        if value is None:
-            append(None)
-        elif not value:
-            append("")
-        else:
-            nonce = nonces[12 * i : 12 * i + 12]
-            append(PREFIX + b64(nonce + seal(nonce, str(value).encode(), data)).decode())
-    return out
+    """``encrypt`` of a whole column (a bulk import), see ``sealing.seal_column``."""
+    return seal_column(values, _keys(settings.FIELD_KEY)[0], context)
 
 
 def decrypt(token: str, context: str) -> str:
@@ -99,32 +89,13 @@ def lookup_hash(value: str) -> str:
 
 
 def lookup_hash_column(values) -> list[str]:
-    """``lookup_hash`` of each value (a bulk import). HMAC-SHA256 as RFC 2104 builds it (and
-    Python's ``hmac`` module without OpenSSL): the inner and outer hashes start from the key's
-    two padded blocks, hashed once for the column and copied per value, not hashed again for
-    each value as ``hmac.digest`` does (half the work; ``tests/test_encryption.py`` compares)."""
-    inner, outer = _hmac_pads(settings.FIELD_KEY)
-    inner_copy, outer_copy = inner.copy, outer.copy
-    out = []
-    append = out.append
-    for value in values:
-        if value:
-            h = inner_copy()
-            h.update(value.encode())
-            o = outer_copy()
-            o.update(h.digest())
-            append(o.hexdigest()[:32])
-        else:
-            append("")
-    return out
+    """``lookup_hash`` of each value (a bulk import), see ``sealing.hash_column``."""
+    return hash_column(values, _hmac_pads(settings.FIELD_KEY))
 
 
 @lru_cache(maxsize=4)
-def _hmac_pads(field_key: str):
-    """SHA-256 states after the lookup key's inner and outer padded blocks (RFC 2104)."""
-    _, key = _keys(field_key)  # 32 bytes (a SHA-256 digest): shorter than the 64-byte block, padded
-    key = key.ljust(hashlib.sha256().block_size, b"\0")
-    return (hashlib.sha256(bytes(k ^ 0x36 for k in key)), hashlib.sha256(bytes(k ^ 0x5C for k in key)))
+def _hmac_pads(field_key: str) -> tuple:
+    return hmac_pads(_keys(field_key)[1])
 
 
 def phone_digits(value: str) -> str:
@@ -137,13 +108,9 @@ def phone_hash(value: str) -> str:
     return lookup_hash(phone_digits(value))
 
 
-_NOT_DIGITS = re.compile(r"\D")
-
-
 def phone_hash_column(values) -> list[str]:
     """``phone_hash`` of each value (a bulk import)."""
-    strip = _NOT_DIGITS.sub  # a value of digits only (str.isdecimal: what \d takes) is kept as it is
-    return lookup_hash_column([(v if v.isdecimal() else strip("", v)) if v else "" for v in values])
+    return lookup_hash_column(phone_digit_column(values))
 
 
 class EncryptedTextField(models.TextField):
