@@ -144,3 +144,12 @@ def test_numbers_with_a_line_break_or_a_nul_are_not_handed_to_a_helper():
     assert len(first["id_hash"]) == 2 and first["id_number"][0].startswith("v1:")
     assert made.get(3, 4) is None  # past the end: nothing more comes, the helper is reaped
     assert made.process is None and _reaped(pid)
+
+
+def test_a_helper_that_delivered_every_slice_tells_its_peak_memory(monkeypatch):
+    monkeypatch.setattr(ahead, "last_peak_mb", None)
+    keys, contexts = (b"k" * 32, b"l" * 32), {"id_number": "a", "phone": "b"}
+    made = ahead.NumbersAhead(["x", "y"], ["1", ""], keys=keys, contexts=contexts, size=5)
+    assert made.get(0, 2)["phone_hash"][1] == ""
+    made.close()
+    assert 1 < ahead.last_peak_mb < 500

@@ -28,6 +28,9 @@ import tempfile
 
 logger = logging.getLogger(__name__)
 
+# The peak resident memory (MB) of the last helper that ran to its end (the benchmark shows it).
+last_peak_mb: float | None = None
+
 # A value stands for None in the pipe and the file (never in a number, a hash or a ciphertext).
 _NONE = "\x00"
 
@@ -57,6 +60,7 @@ class NumbersAhead:
                  size: int):
         self.count, self.size = len(ids), size
         self.process = None
+        self.delivered = 0  # rows whose columns were taken
         self.failed = True
         try:
             blobs = [_encoded(ids)] + ([] if phones is None else [_encoded(phones)])
@@ -106,6 +110,7 @@ class NumbersAhead:
                     blob += chunk
                 self.offset += len(blob)
                 columns[name] = _decoded(blob, stop - start)
+            self.delivered = stop
             return columns
         except Exception as exc:  # noqa: BLE001 - the caller makes the columns itself
             logger.warning("numbers made ahead not used (%s: %s): made in the import's process", type(exc).__name__, exc)
@@ -114,10 +119,16 @@ class NumbersAhead:
 
     def close(self) -> None:
         """Stop the helper if it still runs, reap it, let the file go. Idempotent."""
+        done = not self.failed and self.delivered == self.count
         self.failed = True
         process, self.process = self.process, None
         if process is not None:
-            if process.poll() is None:
+            if done:  # every slice taken: it is ending by itself, its last line tells its peak memory
+                last = process.stdout.read().split()
+                if len(last) == 2 and last[0] == b"end":
+                    global last_peak_mb
+                    last_peak_mb = int(last[1]) / 1024
+            elif process.poll() is None:
                 process.kill()
             process.wait()
             process.stdout.close()
@@ -157,6 +168,17 @@ def _helper(stdin, stdout) -> None:
             lengths.append(f"{name}={len(blob)}")
         stdout.write(f"{start} {stop} {' '.join(lengths)}\n".encode())
         stdout.flush()
+    stdout.write(f"end {_peak_kb()}\n".encode())  # for the benchmark (bench/step.py)
+    stdout.flush()
+
+
+def _peak_kb() -> int:
+    """This process's peak resident memory since it started its interpreter (VmHWM, kB)."""
+    try:
+        with open("/proc/self/status") as status:
+            return int(next(line for line in status if line.startswith("VmHWM")).split()[1])
+    except (OSError, StopIteration, ValueError):
+        return 0
 
 
 if __name__ == "__main__":
