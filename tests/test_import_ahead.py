@@ -153,3 +153,14 @@ def test_a_helper_that_delivered_every_slice_tells_its_peak_memory(monkeypatch):
     assert made.get(0, 2)["phone_hash"][1] == ""
     made.close()
     assert 1 < ahead.last_peak_mb < 500
+
+
+def test_a_helper_that_cannot_start_leaves_the_import_to_make_the_numbers_itself(
+        register, tmp_path, monkeypatch, children, caplog):
+    expected = _import(register, tmp_path / "itself", monkeypatch, ahead_rows=10**9)
+    monkeypatch.setattr(ahead.sys, "executable", str(tmp_path / "no-python-here"))
+    with caplog.at_level(logging.WARNING, logger="jiuye.exchange.ahead"):
+        got = _import(register, tmp_path / "ahead", monkeypatch, ahead_rows=10)
+    assert got == expected
+    assert len(children) == 1 and children[0].process is None and children[0].forked is None
+    assert "numbers not made ahead (FileNotFoundError)" in caplog.text

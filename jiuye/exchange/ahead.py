@@ -77,7 +77,7 @@ class NumbersAhead:
             for blob in blobs:
                 self.process.stdin.write(blob)
             self.process.stdin.close()
-        except OSError as exc:  # no interpreter to start, or it ended at once (a broken pipe)
+        except (OSError, ValueError) as exc:  # no interpreter to start, it ended at once (a broken pipe), no pass_fds
             logger.warning("numbers not made ahead (%s): made in the import's process", type(exc).__name__)
             self.close()
             return
