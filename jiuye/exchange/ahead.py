@@ -141,7 +141,7 @@ def _helper(stdin, stdout) -> None:
     """The helper process: the header line, the numbers, then each slice's columns."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    from jiuye.registry.sealing import hash_column, hmac_pads, phone_digit_column, seal_column
+    from jiuye.registry.sealing import hmac_pads, person_number_columns
 
     header = json.loads(stdin.readline())
     columns = [_decoded(stdin.read(length), header["count"]) for length in header["lengths"]]
@@ -150,14 +150,8 @@ def _helper(stdin, stdout) -> None:
     contexts, fd, offset = header["contexts"], header["fd"], 0
     for start in range(0, header["count"], header["size"]):
         stop = min(start + header["size"], header["count"])
-        part = ids[start:stop]
-        made = {"id_hash": hash_column(part, pads), "id_number": seal_column(part, aead, contexts["id_number"])}
-        if phones is None:
-            made["phone_hash"] = [""] * (stop - start)
-        else:
-            part = phones[start:stop]
-            made["phone_hash"] = hash_column(phone_digit_column([p or "" for p in part]), pads)
-            made["phone"] = seal_column(part, aead, contexts["phone"])
+        made = person_number_columns(ids[start:stop], None if phones is None else phones[start:stop], aead, pads,
+                                     contexts)
         lengths = []
         for name, values in made.items():
             blob = _encoded(values)

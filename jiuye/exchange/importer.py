@@ -29,7 +29,7 @@ from jiuye.exchange.bulk import DEFER_INDEXES_ROWS, DeferredIndexes, insert_colu
 from jiuye.exchange.changes import keys_seal
 from jiuye.exchange.reader import iter_input
 from jiuye.registry import models as m
-from jiuye.registry.crypto import lookup_hash_column, phone_hash_column, raw_keys
+from jiuye.registry.crypto import lookup_hash_column, person_number_columns, phone_hash_column, raw_keys
 from jiuye.registry.rules import idnumber
 from jiuye.registry.rules.checks import RegisterChecks, chunks
 from jiuye.registry.rules.mapping import (
@@ -352,18 +352,19 @@ class _Importer(RegisterChecks):
             if new_pks is not None:
                 sliced["id"] = new_pks[start : start + WRITE_SLICE]
             encrypted = ()
-            ahead = self.ahead.get(part[0], part[-1] + 1) if hashed and self.ahead is not None and not stored else None
-            if ahead is not None:  # made meanwhile by the helper process (start_ahead): the same columns
+            if hashed:  # the ID and phone numbers encrypted, their hashes: made meanwhile by the
+                # helper process (start_ahead), else here (a new person's phone: the column's, or none)
+                made = self.ahead.get(part[0], part[-1] + 1) if self.ahead is not None and not stored else None
+                if made is None:
+                    made = person_number_columns(sliced[key_field], sliced.get("phone"), _person_number_contexts())
                 if new_pks is None:  # SQLite: the persons of the tables below are found by these hashes
                     self.__dict__.setdefault("_id_hashes", {}).update(
-                        zip(sliced[key_field], ahead["id_hash"], strict=True))
-                sliced.update(ahead)  # the ID and phone numbers encrypted, their hashes
-                encrypted = [f for f in ("id_number", "phone") if f in ahead]
-            elif hashed:
-                sliced["id_hash"] = self.id_hashes(sliced[key_field])
-                sliced["phone_hash"] = phone_hash_column([phones[i] or "" for i in part])
+                        zip(sliced[key_field], made["id_hash"], strict=True))
+                sliced.update(made)
+                encrypted = [f for f in ("id_number", "phone") if f in made]
+                del made
             insert_columns(model, sliced, len(part), encrypted=encrypted)
-            del sliced, ahead
+            del sliced
         if hashed and updates:
             id_hashes = self.id_hashes([keys[i] for i in update_index])
             phone_hashes = phone_hash_column([phones[i] or "" for i in update_index])
@@ -395,7 +396,7 @@ class _Importer(RegisterChecks):
         got = columns_by_name(rows, ["身份证号", "联系电话"])
         phones = to_model_column("联系电话", got["联系电话"]) if "联系电话" in self.present("人员") else None
         self.ahead = NumbersAhead(got["身份证号"], phones, keys=raw_keys(settings.FIELD_KEY), size=WRITE_SLICE,
-                                  contexts={f: m.Person._meta.get_field(f).context for f in ("id_number", "phone")})
+                                  contexts=_person_number_contexts())
 
     def close_ahead(self) -> None:
         if self.ahead is not None:
@@ -490,6 +491,11 @@ class _Importer(RegisterChecks):
         values["row_hash"] = digests
         _insert_selected(model, values, new_index, len(rows))
         return {"added": len(new_index), "changed": 0}
+
+
+def _person_number_contexts() -> dict[str, str]:
+    """The associated data of 人员's encrypted fields (``EncryptedTextField.context``)."""
+    return {f: m.Person._meta.get_field(f).context for f in ("id_number", "phone")}
 
 
 def _insert_selected(model, columns: dict[str, list], index, count: int) -> None:

@@ -24,8 +24,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
-import re
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -35,6 +33,7 @@ from django.db import DatabaseError, connections, models
 
 from jiuye.checks import startup_problem_source
 from jiuye.registry.sealing import PREFIX, hash_column, hmac_pads, phone_digit_column, seal_column
+from jiuye.registry.sealing import person_number_columns as person_columns
 
 
 @lru_cache(maxsize=4)
@@ -53,11 +52,7 @@ def raw_keys(field_key: str) -> tuple[bytes, bytes]:
 
 
 def encrypt(value: str, context: str) -> str:
-    if not value:
-        return ""
-    aead, _ = _keys(settings.FIELD_KEY)
-    nonce = os.urandom(12)
-    return PREFIX + base64.b64encode(nonce + aead.encrypt(nonce, value.encode(), context.encode())).decode()
+    return encrypt_column([value], context)[0] if value else ""
 
 
 def encrypt_column(values: list, context: str) -> list:
@@ -73,19 +68,9 @@ def decrypt(token: str, context: str) -> str:
     return aead.decrypt(raw[:12], raw[12:], context.encode()).decode()
 
 
-@lru_cache(maxsize=4)
-def _hasher(field_key: str):
-    _, key = _keys(field_key)
-    return hmac.new(key, digestmod=hashlib.sha256)
-
-
 def lookup_hash(value: str) -> str:
     """The keyed hash of a normalised value ("" for no value): 32 hex characters."""
-    if not value:
-        return ""
-    h = _hasher(settings.FIELD_KEY).copy()
-    h.update(value.encode())
-    return h.hexdigest()[:32]
+    return lookup_hash_column([value])[0] if value else ""
 
 
 def lookup_hash_column(values) -> list[str]:
@@ -100,7 +85,7 @@ def _hmac_pads(field_key: str) -> tuple:
 
 def phone_digits(value: str) -> str:
     """A phone number as searched: its digits only ("138 1234-5678（家）" → "13812345678")."""
-    return re.sub(r"\D", "", value or "")
+    return phone_digit_column([value])[0]
 
 
 def phone_hash(value: str) -> str:
@@ -111,6 +96,11 @@ def phone_hash(value: str) -> str:
 def phone_hash_column(values) -> list[str]:
     """``phone_hash`` of each value (a bulk import)."""
     return lookup_hash_column(phone_digit_column(values))
+
+
+def person_number_columns(ids: list, phones: list | None, contexts: dict[str, str]) -> dict:
+    """``sealing.person_number_columns`` under this installation's keys."""
+    return person_columns(ids, phones, _keys(settings.FIELD_KEY)[0], _hmac_pads(settings.FIELD_KEY), contexts)
 
 
 class EncryptedTextField(models.TextField):
