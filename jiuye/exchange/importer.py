@@ -150,6 +150,11 @@ class _Importer(RegisterChecks):
     def write(self) -> dict:
         counts = {}
         self.written, self.to_write = 0, sum(len(t.rows) for t in self.parsed.values())
+        # Which tables held rows before this import, asked once before anything is written: a
+        # question at each table's turn would wait behind the previous table's indexes being
+        # made in the background (bulk.DeferredIndexes.restore) instead of preparing its rows
+        # meanwhile. Each table is written once, after its own question, so the answer holds.
+        self.stored_before = {t: MODELS[t].objects.exists() for t in MODELS if self.rows(t)}
         deferred = DeferredIndexes()
         if not self.dry_run:
             deferred.drop([MODELS[t] for t in MODELS if len(self.rows(t)) >= DEFER_INDEXES_ROWS])
@@ -422,7 +427,7 @@ class _Importer(RegisterChecks):
             parent_pks = self.community_pk
         stored = {}
         # The stored rows of the parents named (none while the table is empty: a first load).
-        existing = sorted(parent_pks[p] for p in parents if p in parent_pks) if model.objects.exists() else []
+        existing = sorted(parent_pks[p] for p in parents if p in parent_pks) if self.stored_before[table] else []
         for chunk in chunks(existing):  # a dry run: new parents have no key, nor stored rows
             for values in model.objects.filter(**{f"{parent_field}_id__in": chunk}).values(
                 "pk", parent_lookup, *[f for _, f in PLAIN_FIELDS[table]]
@@ -479,7 +484,7 @@ class _Importer(RegisterChecks):
         # One row per digest, the last of equal rows (as a dict keyed by the digest keeps it).
         last = {d: i for i, d in enumerate(digests)}
         existing = set()
-        if model.objects.exists():
+        if self.stored_before[table]:
             for chunk in chunks(sorted(last)):
                 existing.update(model.objects.filter(row_hash__in=chunk).values_list("row_hash", flat=True))
         new_index = [i for d, i in last.items() if d not in existing]
