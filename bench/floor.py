@@ -23,9 +23,10 @@ from jiuye.registry.rules.mapping import MODELS
 BLOCK = 1 << 20
 
 
-def _rows(source, table: str, columns: list[str], where: str = "") -> bytes:
+def _rows(source, query: str) -> bytes:
+    """The rows of ``query`` in COPY's text format."""
     buf = bytearray()
-    with source.cursor() as cur, cur.copy(f"COPY (SELECT {', '.join(columns)} FROM {table}{where}) TO STDOUT") as copy:
+    with source.cursor() as cur, cur.copy(f"COPY ({query}) TO STDOUT") as copy:
         for block in copy:
             buf += block
     return bytes(buf)
@@ -35,25 +36,23 @@ def write_floor(source_url: str) -> dict:
     """Copy the imported register of ``source_url`` into this (migrated, empty) database, timed."""
     qn = connection.ops.quote_name
     models = [Division, *MODELS.values()]
+    columns = {model: ", ".join(qn(f.column) for f in model._meta.concrete_fields) for model in models}
     seeded = set(Division.objects.values_list("pk", flat=True))  # the districts the migrations made
     data, counts = {}, {}
     with psycopg.connect(source_url) as source:
         for model in models:
-            table = model._meta.db_table
-            columns = [qn(f.column) for f in model._meta.concrete_fields]
             where = f" WHERE id NOT IN ({', '.join(map(str, sorted(seeded)))})" if model is Division and seeded else ""
-            data[model] = _rows(source, table, columns, where)
+            data[model] = _rows(source, f"SELECT {columns[model]} FROM {qn(model._meta.db_table)}{where}")
             counts[model] = data[model].count(b"\n")
     parts = {}
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0 = time.perf_counter()
     with transaction.atomic():
         deferred = DeferredIndexes()
         deferred.drop([m for m in models if counts[m] >= DEFER_INDEXES_ROWS])
         for model in models:
-            columns = ", ".join(qn(f.column) for f in model._meta.concrete_fields)
             t1 = time.perf_counter()
             with connection.cursor() as cursor, cursor.cursor.copy(
-                    f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+                    f"COPY {qn(model._meta.db_table)} ({columns[model]}) FROM STDIN") as copy:
                 block = data.pop(model)
                 for start in range(0, len(block), BLOCK):
                     copy.write(block[start : start + BLOCK])
@@ -65,9 +64,4 @@ def write_floor(source_url: str) -> dict:
         deferred.restore_all()
         written = time.perf_counter() - t0
     seconds = time.perf_counter() - t0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_database_size(current_database())")
-        (size,) = cursor.fetchone()
-    return {"seconds": seconds, "commit_s": seconds - written, "cpu_s": time.process_time() - c0,
-            "rows": sum(counts.values()), "mb": size / 1e6,
-            "tables": parts}
+    return {"seconds": seconds, "commit_s": seconds - written, "rows": sum(counts.values()), "tables": parts}
